@@ -1,0 +1,25 @@
+//! Exact and certified arithmetic.
+//!
+//! Three tiers serve the theorems: exact rationals ([`BigRational`](num_rational::BigRational))
+//! for everything rational in rational inputs; certified [`Interval`]s with outward
+//! rounding for exp, ln, sqrt and the normal distribution; and, outside this module,
+//! plain `f64` for large simulations. This module also holds fraction-exact linear
+//! algebra and the statistics that turn simulated samples into confidence intervals.
+
+mod interval;
+mod linear;
+mod rational;
+mod special;
+mod stats;
+
+pub use interval::{DEFAULT_PRECISION, Interval, certify};
+pub use linear::{RationalMatrix, inverse, multiply, solve, transpose};
+pub use rational::{
+    dot, format_rational, one, parse_rational, ratio, rational_from_decimal_f64,
+    rational_from_f64_exact, sum, to_f64,
+};
+pub use special::{normal_cdf, normal_density, normal_tail};
+pub use stats::{
+    Bounds, bootstrap_interval, clopper_pearson, clopper_pearson_lower, clopper_pearson_upper,
+    kendall_tau_b, mean, mean_interval, normal_quantile, quantile, spearman,
+};

@@ -1,0 +1,420 @@
+//! The `thmcheck` command line: parses arguments, calls the library, renders results.
+//!
+//! Exit status: 0 when nothing is violated, 1 when a claim is violated or errs, 2 on
+//! bad usage or input.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use thmcheck::claim::ClaimInfo;
+use thmcheck::report;
+use thmcheck::suite::{self, RunOptions, Suite, SuiteReport, Tier, format_value, validate};
+use thmcheck::theorems::{self, Theorem};
+
+#[derive(Parser)]
+#[command(
+    name = "thmcheck",
+    version,
+    about = "Checks machine-learning theorems numerically"
+)]
+struct Arguments {
+    /// Directory holding the suite files (default: ./theorems, else the crate's own).
+    #[arg(long, global = true)]
+    suites: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List theorems and their claims: kinds, provenance, tier.
+    List,
+    /// Run suites or claims and report a verdict for every claim.
+    Check {
+        /// Suite identifiers, suite files or claim IDs; all suites when empty.
+        targets: Vec<String>,
+        /// quick (CI) or full (paper scale).
+        #[arg(long, value_enum, default_value_t = TierArgument::Quick)]
+        tier: TierArgument,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Show a claim's statement, formula, assumptions, parameters and cases, and run it.
+    Explain {
+        /// A claim ID such as RE-16.
+        claim: String,
+        /// Tier of the cases to run.
+        #[arg(long, value_enum, default_value_t = TierArgument::Quick)]
+        tier: TierArgument,
+        /// Describe only; do not run the cases.
+        #[arg(long)]
+        no_run: bool,
+    },
+    /// Evaluate a theorem's closed forms exactly at given parameters.
+    Eval {
+        /// Suite identifier, e.g. reward-errors.
+        theorem: String,
+        /// Parameter assignments name=value (values in TOML syntax: 0.05, "1/20", [1, 2]).
+        #[arg(long = "set", value_name = "NAME=VALUE")]
+        assignments: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TierArgument {
+    Quick,
+    Full,
+}
+
+impl From<TierArgument> for Tier {
+    fn from(tier: TierArgument) -> Tier {
+        match tier {
+            TierArgument::Quick => Tier::Quick,
+            TierArgument::Full => Tier::Full,
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+}
+
+/// An error the user caused (bad input): exit status 2.
+#[derive(Debug)]
+struct InputError(anyhow::Error);
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "{:#}", self.0)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+fn input_error(error: impl Into<anyhow::Error>) -> anyhow::Error {
+    anyhow::Error::new(InputError(error.into()))
+}
+
+fn main() -> ExitCode {
+    let arguments = Arguments::parse();
+    match execute(arguments) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            if error.downcast_ref::<InputError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+fn suite_directory(explicit: Option<PathBuf>) -> PathBuf {
+    explicit.unwrap_or_else(|| {
+        let local = PathBuf::from("theorems");
+        if local.is_dir() {
+            local
+        } else {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("theorems")
+        }
+    })
+}
+
+fn execute(arguments: Arguments) -> Result<ExitCode> {
+    let directory = suite_directory(arguments.suites);
+    match arguments.command {
+        Command::List => {
+            print!("{}", list());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check {
+            targets,
+            tier,
+            format,
+        } => check(&directory, &targets, tier.into(), format),
+        Command::Explain {
+            claim,
+            tier,
+            no_run,
+        } => explain(&directory, &claim, tier.into(), no_run),
+        Command::Eval {
+            theorem,
+            assignments,
+            format,
+        } => eval(&theorem, &assignments, format),
+    }
+}
+
+fn list() -> String {
+    let mut text = String::new();
+    for theorem in theorems::registry() {
+        let info = theorem.info();
+        text.push_str(&format!("{}: {} ({})\n", info.id, info.title, info.paper));
+        let rows: Vec<Vec<String>> = theorem
+            .claims()
+            .iter()
+            .map(|claim| {
+                vec![
+                    format!("  {}", claim.id),
+                    kinds(claim),
+                    claim
+                        .provenance
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    format!("{:?}", claim.tier).to_lowercase(),
+                    claim.title.to_string(),
+                ]
+            })
+            .collect();
+        text.push_str(&report::align(&rows));
+        text.push('\n');
+    }
+    text
+}
+
+fn kinds(claim: &ClaimInfo) -> String {
+    claim
+        .kinds
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A suite file and the claims to run from it (empty: all).
+struct Selection {
+    file: PathBuf,
+    claims: Vec<String>,
+}
+
+fn select(directory: &Path, targets: &[String]) -> Result<Vec<Selection>> {
+    let default_file = |theorem: &dyn Theorem| directory.join(theorem.info().suite_file);
+    if targets.is_empty() {
+        return Ok(theorems::registry()
+            .into_iter()
+            .map(|theorem| Selection {
+                file: default_file(theorem),
+                claims: Vec::new(),
+            })
+            .collect());
+    }
+    let mut selections: Vec<Selection> = Vec::new();
+    for target in targets {
+        let (file, claim) = if let Some(theorem) = theorems::find(target) {
+            (default_file(theorem), None)
+        } else if target.ends_with(".toml") || Path::new(target).is_file() {
+            (PathBuf::from(target), None)
+        } else if let Some((theorem, claim)) = theorems::find_claim(target) {
+            (default_file(theorem), Some(claim.id.to_string()))
+        } else {
+            return Err(input_error(thmcheck::Error::UnknownTarget(target.clone())));
+        };
+        match selections
+            .iter_mut()
+            .find(|selection| selection.file == file)
+        {
+            Some(selection) => match claim {
+                Some(claim) if !selection.claims.is_empty() => selection.claims.push(claim),
+                Some(_) => {}
+                None => selection.claims.clear(),
+            },
+            None => selections.push(Selection {
+                file,
+                claims: claim.into_iter().collect(),
+            }),
+        }
+    }
+    Ok(selections)
+}
+
+fn run_selections(directory: &Path, targets: &[String], tier: Tier) -> Result<Vec<SuiteReport>> {
+    let selections = select(directory, targets)?;
+    // Load and validate every file before running anything.
+    let suites = selections
+        .iter()
+        .map(|selection| Suite::load(&selection.file).map_err(input_error))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(suites
+        .iter()
+        .zip(&selections)
+        .map(|(suite, selection)| {
+            suite::run(
+                suite,
+                &RunOptions {
+                    tier,
+                    claims: selection.claims.clone(),
+                },
+            )
+        })
+        .collect())
+}
+
+fn check(directory: &Path, targets: &[String], tier: Tier, format: Format) -> Result<ExitCode> {
+    let start = Instant::now();
+    let reports = run_selections(directory, targets, tier)?;
+    match format {
+        Format::Table => print!("{}", report::table(&reports, start.elapsed().as_secs_f64())),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&report::json(&reports, tier))?
+        ),
+    }
+    Ok(if reports.iter().any(SuiteReport::fails) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn explain(directory: &Path, claim_id: &str, tier: Tier, no_run: bool) -> Result<ExitCode> {
+    let (theorem, claim) = theorems::find_claim(claim_id)
+        .ok_or_else(|| input_error(thmcheck::Error::UnknownTarget(claim_id.to_string())))?;
+    let info = theorem.info();
+    println!(
+        "{} · {} · {}",
+        claim.id,
+        kinds(claim),
+        claim
+            .provenance
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    println!("{}\n", claim.title);
+    println!(
+        "theorem: {} — {} ({}); spec {}",
+        info.id, info.title, info.paper, info.spec
+    );
+    println!("checked by: {}; tier: {:?}\n", claim.methods, claim.tier);
+    println!("{}\n", claim.statement);
+    println!("formula:\n{}\n", indent(claim.formula));
+    if !claim.assumptions.is_empty() {
+        println!("assumptions:");
+        for assumption in claim.assumptions {
+            println!("  - {assumption}");
+        }
+        println!();
+    }
+    if !claim.parameters.is_empty() {
+        let rows: Vec<Vec<String>> = claim
+            .parameters
+            .iter()
+            .filter_map(|name| theorem.parameters().iter().find(|spec| spec.name == *name))
+            .map(|spec| {
+                vec![
+                    format!("  {}", spec.name),
+                    spec.default.unwrap_or("(required)").to_string(),
+                    spec.description.to_string(),
+                ]
+            })
+            .collect();
+        println!("parameters (default):\n{}", report::align(&rows));
+    }
+    let file = directory.join(info.suite_file);
+    let suite = Suite::load(&file).map_err(input_error)?;
+    let cases: Vec<_> = suite
+        .cases
+        .iter()
+        .filter(|case| case.claim == claim.id)
+        .collect();
+    println!("cases in {}:", file.display());
+    for case in &cases {
+        let given: Vec<String> = case
+            .parameters
+            .given()
+            .iter()
+            .map(|(name, value)| format!("{name} = {}", format_value(value)))
+            .collect();
+        println!(
+            "  {} ({:?}, line {}): {}",
+            case.name,
+            case.tier,
+            case.location.line,
+            given.join("; ")
+        );
+    }
+    if no_run || cases.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!();
+    let report = suite::run(
+        &suite,
+        &RunOptions {
+            tier,
+            claims: vec![claim.id.to_string()],
+        },
+    );
+    print!("{}", report::verdict_table(&report));
+    Ok(if report.fails() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|line| format!("  {line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn eval(theorem_id: &str, assignments: &[String], format: Format) -> Result<ExitCode> {
+    let theorem = theorems::find(theorem_id)
+        .ok_or_else(|| input_error(thmcheck::Error::UnknownTarget(theorem_id.to_string())))?;
+    let mut values = BTreeMap::new();
+    for assignment in assignments {
+        let Some((name, text)) = assignment.split_once('=') else {
+            bail!(input_error(anyhow::anyhow!(
+                "`{assignment}` is not of the form name=value"
+            )));
+        };
+        let name = name.trim();
+        let spec = theorem
+            .parameters()
+            .iter()
+            .find(|spec| spec.name == name)
+            .ok_or_else(|| {
+                let names: Vec<_> = theorem.parameters().iter().map(|spec| spec.name).collect();
+                input_error(anyhow::anyhow!(
+                    "unknown parameter `{name}` for {theorem_id}; expected one of {}",
+                    names.join(", ")
+                ))
+            })?;
+        let value = toml::from_str::<toml::Table>(&format!("value = {text}"))
+            .map(|mut table| table.remove("value").expect("the key was just written"))
+            .unwrap_or_else(|_| toml::Value::String(text.to_string()));
+        let validated = validate(spec, &value).map_err(|message| {
+            input_error(thmcheck::Error::Parameter {
+                name: name.to_string(),
+                message: format!("{message}; expected {}", spec.expectation()),
+            })
+        })?;
+        values.insert(name.to_string(), validated);
+    }
+    let parameters = suite::Parameters::new(values, theorem.parameters());
+    let rows = theorem
+        .closed_forms(&parameters)
+        .map_err(input_error)
+        .context("evaluating the closed forms")?;
+    match format {
+        Format::Table => print!("{}", report::closed_form_table(&rows)),
+        Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,213 @@
+//! Rendering results: terminal tables, JSON, and the snapshot tables.
+//!
+//! The library computes; this module only formats. Tables are plain text with aligned
+//! columns; JSON follows the schema in `docs/json-schema.md` (versioned by
+//! [`SCHEMA_VERSION`]).
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use crate::claim::{Part, Verdict};
+use crate::suite::{SuiteReport, Tier};
+use crate::theorems::ClosedForm;
+
+/// Version of the JSON report schema; bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Counts of case verdicts.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    /// Claims checked (distinct claim IDs).
+    pub claims: usize,
+    /// Cases per verdict.
+    pub verdicts: BTreeMap<String, usize>,
+    /// Whether any case was violated or erred.
+    pub fails: bool,
+}
+
+/// Tallies the verdicts of several suite reports.
+pub fn summarize(reports: &[SuiteReport]) -> Summary {
+    let mut summary = Summary::default();
+    for report in reports {
+        summary.claims += report.claim_verdicts().len();
+        for result in &report.results {
+            *summary
+                .verdicts
+                .entry(result.verdict.label().to_string())
+                .or_default() += 1;
+        }
+        summary.fails |= report.fails();
+    }
+    summary
+}
+
+/// Lays out rows of cells in aligned columns separated by two spaces.
+pub fn align(rows: &[Vec<String>]) -> String {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|column| {
+            rows.iter()
+                .filter_map(|row| row.get(column))
+                .map(|cell| cell.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut text = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (column, cell) in row.iter().enumerate() {
+            line.push_str(cell);
+            if column + 1 < row.len() {
+                line.push_str(&" ".repeat(widths[column] - cell.chars().count() + 2));
+            }
+        }
+        text.push_str(line.trim_end());
+        text.push('\n');
+    }
+    text
+}
+
+fn part_row(part: &Part) -> Vec<String> {
+    vec![
+        String::new(),
+        String::new(),
+        part.verdict.label().to_string(),
+        part.label.clone(),
+        part.rule.to_string(),
+        part.prediction.statement.clone(),
+        part.measurement.to_string(),
+        part.reason.clone(),
+    ]
+}
+
+fn rows(report: &SuiteReport, with_reasons: bool) -> Vec<Vec<String>> {
+    let mut rows = vec![
+        [
+            "claim",
+            "case",
+            "verdict",
+            "part",
+            "rule",
+            "prediction",
+            "measurement",
+            "note",
+        ]
+        .iter()
+        .map(|cell| cell.to_string())
+        .collect::<Vec<_>>(),
+    ];
+    for result in &report.results {
+        if result.parts.len() == 1 {
+            let mut row = part_row(&result.parts[0]);
+            row[0] = result.claim.clone();
+            row[1] = result.case.clone();
+            row[2] = result.verdict.label().to_string();
+            rows.push(row);
+        } else {
+            rows.push(vec![
+                result.claim.clone(),
+                result.case.clone(),
+                result.verdict.label().to_string(),
+            ]);
+            rows.extend(result.parts.iter().map(|part| {
+                let mut row = part_row(part);
+                row[2] = format!("· {}", part.verdict.label());
+                row
+            }));
+        }
+    }
+    if !with_reasons {
+        for row in &mut rows {
+            row.truncate(7);
+        }
+    }
+    rows
+}
+
+/// The terminal table of several suite reports, with timings and a summary line.
+pub fn table(reports: &[SuiteReport], seconds: f64) -> String {
+    let mut text = String::new();
+    for report in reports {
+        let _ = writeln!(
+            text,
+            "{} ({}), {} tier",
+            report.theorem,
+            report.file.display(),
+            report.tier
+        );
+        text.push_str(&align(&rows(report, true)));
+        text.push('\n');
+    }
+    let summary = summarize(reports);
+    let counts: Vec<String> = summary
+        .verdicts
+        .iter()
+        .map(|(verdict, count)| format!("{count} {verdict}"))
+        .collect();
+    let _ = writeln!(
+        text,
+        "{} claims; cases: {} ({seconds:.1} s)",
+        summary.claims,
+        counts.join(", ")
+    );
+    text
+}
+
+/// The verdict table for snapshots: verdicts, predictions and measurements, no timings
+/// or reasons that vary between machines.
+pub fn verdict_table(report: &SuiteReport) -> String {
+    let mut text = format!("{} verdicts, {} tier\n", report.theorem, report.tier);
+    text.push_str(&align(&rows(report, false)));
+    text
+}
+
+/// A closed-form table: name, formula, value.
+pub fn closed_form_table(rows: &[ClosedForm]) -> String {
+    let mut table = vec![vec![
+        "quantity".to_string(),
+        "formula".to_string(),
+        "value".to_string(),
+    ]];
+    table.extend(
+        rows.iter()
+            .map(|row| vec![row.name.clone(), row.formula.clone(), row.value.to_string()]),
+    );
+    align(&table)
+}
+
+/// The JSON report: schema version, tool version, tier, every suite's results and the
+/// summary.
+pub fn json(reports: &[SuiteReport], tier: Tier) -> serde_json::Value {
+    serde_json::json!({
+        "schema_version": SCHEMA_VERSION,
+        "thmcheck_version": env!("CARGO_PKG_VERSION"),
+        "tier": tier,
+        "suites": reports,
+        "summary": summarize(reports),
+    })
+}
+
+/// The worst verdict of each claim, across reports, for exit codes and summaries.
+pub fn claim_verdicts(reports: &[SuiteReport]) -> Vec<(String, Verdict)> {
+    reports
+        .iter()
+        .flat_map(SuiteReport::claim_verdicts)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn align_pads_columns_and_trims_line_ends() {
+        let rows = vec![
+            vec!["a".to_string(), "bb".to_string(), "".to_string()],
+            vec!["ccc".to_string(), "d".to_string(), "".to_string()],
+        ];
+        assert_eq!(align(&rows), "a    bb\nccc  d\n");
+    }
+}
