@@ -287,24 +287,31 @@ impl Value {
     }
 }
 
-impl fmt::Display for Value {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Value {
+    /// The value as text, floating-point numbers to `digits` significant digits.
+    pub fn render(&self, digits: usize) -> String {
         match self {
-            Value::Exact(value) => formatter.write_str(&format_rational(value)),
+            Value::Exact(value) => format_rational(value),
             Value::Enclosure(interval) => {
                 let (lower, upper) = interval.decimal_ends(17);
                 if lower == upper {
-                    write!(formatter, "{lower}")
+                    lower
                 } else {
-                    write!(formatter, "[{lower}, {upper}]")
+                    format!("[{lower}, {upper}]")
                 }
             }
-            Value::Number(value) => write!(formatter, "{}", format_number(*value)),
-            Value::Count { hits, total } => write!(formatter, "{hits}/{total}"),
-            Value::Label(text) => formatter.write_str(text),
-            Value::NotReached => formatter.write_str("not reached"),
-            Value::Empty => Ok(()),
+            Value::Number(value) => format_significant(*value, digits),
+            Value::Count { hits, total } => format!("{hits}/{total}"),
+            Value::Label(text) => text.clone(),
+            Value::NotReached => "not reached".into(),
+            Value::Empty => String::new(),
         }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(&self.render(10))
     }
 }
 
@@ -340,19 +347,30 @@ fn finite_or_text(value: f64) -> serde_json::Value {
 /// Prints a double with up to 10 significant digits, in scientific form when large or
 /// small.
 pub fn format_number(value: f64) -> String {
+    format_significant(value, 10)
+}
+
+/// Prints a double rounded to `digits` significant digits (trailing zeros dropped), in
+/// scientific form outside [1e-4, 1e7).
+pub fn format_significant(value: f64, digits: usize) -> String {
     if !value.is_finite() {
         return value.to_string();
     }
     if value == 0.0 {
         return "0".into();
     }
-    let magnitude = value.abs();
+    let digits = digits.max(1);
+    // Round first, so that the choice of notation sees the rounded magnitude.
+    let rounded: f64 = format!("{:.*e}", digits - 1, value)
+        .parse()
+        .unwrap_or(value);
+    let magnitude = rounded.abs();
     if (1e-4..1e7).contains(&magnitude) {
-        let digits_before = (magnitude.log10().floor() as i32 + 1).max(1);
-        let decimals = (10 - digits_before).max(0) as usize;
-        trim_zeros(&format!("{value:.decimals$}"))
+        let digits_before = magnitude.log10().floor() as i32 + 1;
+        let decimals = (digits as i32 - digits_before).max(0) as usize;
+        trim_zeros(&format!("{rounded:.decimals$}"))
     } else {
-        let text = format!("{value:.9e}");
+        let text = format!("{:.*e}", digits - 1, rounded);
         match text.split_once('e') {
             Some((mantissa, exponent)) => format!("{}e{exponent}", trim_zeros(mantissa)),
             None => text,
@@ -376,9 +394,7 @@ pub fn format_supported(value: f64, interval: &Bounds) -> String {
     }
     let width = interval.width().abs().max(value.abs() * 1e-10);
     let digits = ((value.abs() / width).log10().floor() as i32 + 1).clamp(2, 10) as usize;
-    let text = format!("{:.*e}", digits - 1, value);
-    let reparsed: f64 = text.parse().unwrap_or(value);
-    format_number(reparsed)
+    format_significant(value, digits)
 }
 
 /// What the theory predicts for one part of a claim.
@@ -437,22 +453,55 @@ impl Measurement {
     }
 }
 
+impl Measurement {
+    /// The measurement as text, floating-point numbers to at most `digits` significant
+    /// digits (fewer when the interval supports fewer).
+    pub fn render(&self, digits: usize) -> String {
+        let mut text = match (&self.value, &self.interval) {
+            (Value::Number(value), Some(interval)) if interval.width() > 0.0 => format!(
+                "{} [{}, {}]",
+                format_significant(
+                    format_supported(*value, interval).parse().unwrap_or(*value),
+                    digits
+                ),
+                format_significant(interval.lower, digits),
+                format_significant(interval.upper, digits)
+            ),
+            (value, _) => value.render(digits),
+        };
+        if let Some(size) = self.sample_size {
+            text.push_str(&format!(" (n = {size})"));
+        }
+        text
+    }
+}
+
 impl fmt::Display for Measurement {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.value, &self.interval) {
-            (Value::Number(value), Some(interval)) if interval.width() > 0.0 => write!(
-                formatter,
-                "{} [{}, {}]",
-                format_supported(*value, interval),
-                format_number(interval.lower),
-                format_number(interval.upper)
-            )?,
-            (value, _) => write!(formatter, "{value}")?,
-        }
-        if let Some(size) = self.sample_size {
-            write!(formatter, " (n = {size})")?;
-        }
-        Ok(())
+        formatter.write_str(&self.render(10))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn significant_digits_round_and_trim() {
+        assert_eq!(format_significant(1.527867721e-9, 4), "1.528e-9");
+        assert_eq!(format_significant(0.0229542051, 4), "0.02295");
+        assert_eq!(format_significant(9999.96, 4), "10000");
+        assert_eq!(format_significant(-2.5, 10), "-2.5");
+        assert_eq!(format_significant(6.299816e8, 3), "6.3e8");
+    }
+
+    #[test]
+    fn supported_digits_follow_the_interval() {
+        assert_eq!(
+            format_supported(43.27205547, &Bounds::new(43.2720, 43.2721)),
+            "43.2721"
+        );
+        assert_eq!(format_supported(1.0, &Bounds::new(0.5, 1.5)), "1");
     }
 }
 

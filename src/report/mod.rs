@@ -70,7 +70,7 @@ pub fn align(rows: &[Vec<String>]) -> String {
     text
 }
 
-fn part_row(part: &Part) -> Vec<String> {
+fn part_row(part: &Part, digits: usize) -> Vec<String> {
     vec![
         String::new(),
         String::new(),
@@ -78,12 +78,17 @@ fn part_row(part: &Part) -> Vec<String> {
         part.label.clone(),
         part.rule.to_string(),
         part.prediction.statement.clone(),
-        part.measurement.to_string(),
+        part.measurement.render(digits),
         part.reason.clone(),
     ]
 }
 
+/// Significant digits of simulated numbers in snapshot tables: enough to review, few
+/// enough to survive last-digit differences between machines.
+pub const SNAPSHOT_DIGITS: usize = 4;
+
 fn rows(report: &SuiteReport, with_reasons: bool) -> Vec<Vec<String>> {
+    let digits = if with_reasons { 10 } else { SNAPSHOT_DIGITS };
     let mut rows = vec![
         [
             "claim",
@@ -101,7 +106,7 @@ fn rows(report: &SuiteReport, with_reasons: bool) -> Vec<Vec<String>> {
     ];
     for result in &report.results {
         if result.parts.len() == 1 {
-            let mut row = part_row(&result.parts[0]);
+            let mut row = part_row(&result.parts[0], digits);
             row[0] = result.claim.clone();
             row[1] = result.case.clone();
             row[2] = result.verdict.label().to_string();
@@ -113,7 +118,7 @@ fn rows(report: &SuiteReport, with_reasons: bool) -> Vec<Vec<String>> {
                 result.verdict.label().to_string(),
             ]);
             rows.extend(result.parts.iter().map(|part| {
-                let mut row = part_row(part);
+                let mut row = part_row(part, digits);
                 row[2] = format!("· {}", part.verdict.label());
                 row
             }));
