@@ -462,6 +462,11 @@ impl Interval {
         }
     }
 
+    /// Whether every point of `self` is at most every point of `other`.
+    pub fn certainly_at_most(&self, other: &Self) -> bool {
+        self.upper <= other.lower
+    }
+
     /// Whether every point of `self` is below every point of `other`.
     pub fn certainly_less_than(&self, other: &Self) -> bool {
         self.upper < other.lower

@@ -178,3 +178,36 @@ mod tests {
         assert!((theta[0] + 1.99715).abs() < 5e-6 && (theta[1] + 2.97741).abs() < 5e-6);
     }
 }
+
+/// π₀ of the reference instance T0: (1/20, 1/2, 3/20, 3/20, 3/20).
+pub fn reference_policy() -> Vec<BigRational> {
+    vec![
+        ratio(1, 20),
+        ratio(1, 2),
+        ratio(3, 20),
+        ratio(3, 20),
+        ratio(3, 20),
+    ]
+}
+
+/// r_G of T0: (1, 4/5, −1, −1, −1).
+pub fn reference_ground_truth() -> Vec<BigRational> {
+    vec![
+        ratio(1, 1),
+        ratio(4, 5),
+        ratio(-1, 1),
+        ratio(-1, 1),
+        ratio(-1, 1),
+    ]
+}
+
+/// The no-med proxy: (1, −1, −1, −1, −1).
+pub fn no_med_proxy() -> Vec<BigRational> {
+    vec![
+        ratio(1, 1),
+        ratio(-1, 1),
+        ratio(-1, 1),
+        ratio(-1, 1),
+        ratio(-1, 1),
+    ]
+}

@@ -72,9 +72,13 @@
 mod bandit;
 mod dynamics;
 
+mod categories;
+mod claims_categories;
 mod claims_dynamics;
+mod claims_stalling;
 mod configs;
 mod metrics;
+mod two_level;
 
 use std::sync::LazyLock;
 
@@ -205,9 +209,184 @@ static PARAMETERS: &[ParameterSpec] = &[
         default: Some("[-1, 0, 3]"),
         description: "c in r_P' = a·r_P + c",
     },
+    ParameterSpec {
+        name: "initial_optimal_probability",
+        kind: ParameterKind::Number(Domain::OPEN_UNIT),
+        default: Some("0.002"),
+        description: "p = π₀(y⋆)",
+    },
+    ParameterSpec {
+        name: "initial_optimal_probabilities",
+        kind: ParameterKind::Numbers {
+            domain: Domain::OPEN_UNIT,
+            minimum_length: 2,
+        },
+        default: Some("[0.20, 0.15, 0.10, 0.07, 0.05, 0.03, 0.02, 0.01, 0.005]"),
+        description: "grid of p = π₀(y⋆), decreasing (§6.3)",
+    },
+    ParameterSpec {
+        name: "slope_probabilities",
+        kind: ParameterKind::Numbers {
+            domain: Domain::OPEN_UNIT,
+            minimum_length: 2,
+        },
+        default: Some("[0.002, 0.001]"),
+        description: "the pair of p between which the asymptotic slope is measured (RE-20)",
+    },
+    ParameterSpec {
+        name: "bad_outputs",
+        kind: ParameterKind::Number(Domain::COUNT),
+        default: Some("3"),
+        description: "k: low-quality outputs of the stall family",
+    },
+    ParameterSpec {
+        name: "bad_output_counts",
+        kind: ParameterKind::Numbers {
+            domain: Domain::COUNT,
+            minimum_length: 1,
+        },
+        default: Some("[1, 2, 3]"),
+        description: "values of k for the asymptotic slope (RE-20)",
+    },
+    ParameterSpec {
+        name: "medium_probability",
+        kind: ParameterKind::Number(Domain::OPEN_UNIT),
+        default: Some("0.5"),
+        description: "π₀(y_med) of the stall family",
+    },
+    ParameterSpec {
+        name: "high_reward",
+        kind: ParameterKind::Number(Domain::REAL),
+        default: Some("1"),
+        description: "r_hi = r(y⋆)",
+    },
+    ParameterSpec {
+        name: "medium_reward",
+        kind: ParameterKind::Number(Domain::REAL),
+        default: Some("0.8"),
+        description: "r_G(y_med) of the stall family",
+    },
+    ParameterSpec {
+        name: "low_reward",
+        kind: ParameterKind::Number(Domain::REAL),
+        default: Some("-1"),
+        description: "r_lo: reward of the low outputs",
+    },
+    ParameterSpec {
+        name: "low_outputs",
+        kind: ParameterKind::Number(Domain::COUNT),
+        default: Some("4"),
+        description: "m: outputs sharing r_lo in the two-level family",
+    },
+    ParameterSpec {
+        name: "target_probability",
+        kind: ParameterKind::Number(Domain::OPEN_UNIT),
+        default: Some("0.5"),
+        description: "q: the two-level travel time runs from p to q",
+    },
+    ParameterSpec {
+        name: "stated_rational_part",
+        kind: ParameterKind::Number(Domain::REAL),
+        default: None,
+        description: "R of a stated closed form R + c ln Z (checked exactly when given)",
+    },
+    ParameterSpec {
+        name: "stated_log_coefficient",
+        kind: ParameterKind::Number(Domain::REAL),
+        default: None,
+        description: "c of a stated closed form R + c ln Z",
+    },
+    ParameterSpec {
+        name: "stated_log_argument",
+        kind: ParameterKind::Number(Domain::POSITIVE),
+        default: None,
+        description: "Z of a stated closed form R + c ln Z",
+    },
+    ParameterSpec {
+        name: "stated_value",
+        kind: ParameterKind::Number(Domain::REAL),
+        default: None,
+        description: "a stated decimal truncation of the travel time",
+    },
+    ParameterSpec {
+        name: "window_start",
+        kind: ParameterKind::Number(Domain::POSITIVE),
+        default: Some("1e3"),
+        description: "first flow time of a slope window",
+    },
+    ParameterSpec {
+        name: "window_end",
+        kind: ParameterKind::Number(Domain::POSITIVE),
+        default: Some("1e6"),
+        description: "last flow time of a slope window",
+    },
+    ParameterSpec {
+        name: "points_per_decade",
+        kind: ParameterKind::Number(Domain::COUNT),
+        default: Some("10"),
+        description: "log-spaced points per decade in a slope window",
+    },
+    ParameterSpec {
+        name: "category_tolerance",
+        kind: ParameterKind::Number(Domain::POSITIVE),
+        default: Some("0.05"),
+        description: "τ of the operational rule: harmful above 1 + τ, beneficial below 1/(1 + τ)",
+    },
+    ParameterSpec {
+        name: "negligible_probability",
+        kind: ParameterKind::Number(Domain::OPEN_UNIT),
+        default: Some("0.001"),
+        description: "π₀ below which an error is predicted benign type II",
+    },
+    ParameterSpec {
+        name: "proxy_values",
+        kind: ParameterKind::Numbers {
+            domain: Domain::REAL,
+            minimum_length: 1,
+        },
+        default: Some("[-0.95, -0.91, -2, -5]"),
+        description: "values v of r_P(b1) predicted benign (RE-13)",
+    },
+    ParameterSpec {
+        name: "harmful_value",
+        kind: ParameterKind::Number(Domain::REAL),
+        default: Some("-100"),
+        description: "value of r_P(b1) predicted not benign (RE-13)",
+    },
+    ParameterSpec {
+        name: "hack_probability",
+        kind: ParameterKind::Number(Domain::OPEN_UNIT),
+        default: Some("1e-6"),
+        description: "ε = π₀(y_hack) (RE-14)",
+    },
+    ParameterSpec {
+        name: "slope_times",
+        kind: ParameterKind::Numbers {
+            domain: Domain::POSITIVE,
+            minimum_length: 1,
+        },
+        default: Some("[1e5, 1e6, 1e7, 1e8]"),
+        description: "flow times where the instantaneous slope is measured (RE-14)",
+    },
 ];
 
-static CLAIMS: LazyLock<Vec<ClaimInfo>> = LazyLock::new(|| claims_dynamics::CLAIMS.to_vec());
+static CLAIMS: LazyLock<Vec<ClaimInfo>> = LazyLock::new(|| {
+    [
+        claims_dynamics::CLAIMS.as_slice(),
+        claims_categories::CLAIMS.as_slice(),
+        claims_stalling::CLAIMS.as_slice(),
+    ]
+    .concat()
+});
+
+/// A claim group's checker: `None` when the ID belongs to another group.
+type GroupCheck = fn(&str, &Case) -> Option<Result<Vec<Part>, Error>>;
+
+const CHECKS: &[GroupCheck] = &[
+    claims_dynamics::check,
+    claims_categories::check,
+    claims_stalling::check,
+];
 
 impl Theorem for RewardErrors {
     fn info(&self) -> TheoremInfo {
@@ -259,12 +438,15 @@ impl Theorem for RewardErrors {
     }
 
     fn check(&self, claim: &ClaimInfo, case: &Case) -> Result<Vec<Part>, Error> {
-        claims_dynamics::check(claim.id, case).unwrap_or_else(|| {
-            Err(Error::Numerical(format!(
-                "claim {} has no evaluator",
-                claim.id
-            )))
-        })
+        CHECKS
+            .iter()
+            .find_map(|check| check(claim.id, case))
+            .unwrap_or_else(|| {
+                Err(Error::Numerical(format!(
+                    "claim {} has no evaluator",
+                    claim.id
+                )))
+            })
     }
 
     fn closed_forms(&self, parameters: &Parameters) -> Result<Vec<ClosedForm>, Error> {
