@@ -15,6 +15,7 @@
 //! ```
 //! Every error names the file, line and column and says what would be right.
 
+pub mod memo;
 mod parameters;
 
 use std::collections::{BTreeMap, HashSet};

@@ -4,6 +4,7 @@ use num_rational::BigRational;
 use num_traits::Zero;
 use rand::RngExt;
 use rand_chacha::ChaCha12Rng;
+use rayon::prelude::*;
 
 use super::bandit::{ExactBandit, Reward, dual_gradient, dual_softmax, dual_value_derivative};
 use super::configs::{Geometry, bandit_with_features, family_policy};
@@ -274,23 +275,31 @@ fn gradient_identity(case: &Case) -> Result<Vec<Part>, Error> {
     // Central differences at 170 bits (≈ 50 digits) with h = 1e-12: truncation error is
     // O(h²) ≈ 1e-24 and the enclosure carries every rounding error.
     let step = ratio(1, 1_000_000_000_000);
-    let mut largest = Interval::from_integer(0, 170);
-    for (bandit, policy) in &instances {
-        let gradient = bandit.gradient(policy, Reward::Proxy);
-        for (coordinate, exact_value) in gradient.iter().enumerate() {
-            let difference =
-                central_difference(bandit, policy, Reward::Proxy, coordinate, &step, 170)?
-                    .sub(&Interval::from_rational(exact_value, 170));
-            let magnitude = if difference.is_negative() {
-                difference.neg()
-            } else {
-                difference
-            };
-            if magnitude.upper_f64() > largest.upper_f64() {
-                largest = magnitude;
+    let magnitudes = instances
+        .par_iter()
+        .map(|(bandit, policy)| {
+            let gradient = bandit.gradient(policy, Reward::Proxy);
+            let mut largest = Interval::from_integer(0, 170);
+            for (coordinate, exact_value) in gradient.iter().enumerate() {
+                let difference =
+                    central_difference(bandit, policy, Reward::Proxy, coordinate, &step, 170)?
+                        .sub(&Interval::from_rational(exact_value, 170));
+                let magnitude = if difference.is_negative() {
+                    difference.neg()
+                } else {
+                    difference
+                };
+                if magnitude.upper_f64() > largest.upper_f64() {
+                    largest = magnitude;
+                }
             }
-        }
-    }
+            Ok(largest)
+        })
+        .collect::<Result<Vec<Interval>, Error>>()?;
+    let largest = magnitudes
+        .into_iter()
+        .max_by(|a, b| a.upper_f64().total_cmp(&b.upper_f64()))
+        .unwrap_or_else(|| Interval::from_integer(0, 170));
     let bound = 1e-20;
     let certified = rules::certified(
         "|central difference − E4| ≤ 1e-20 at 50 digits",
@@ -520,17 +529,21 @@ fn value_monotonicity(case: &Case) -> Result<Vec<Part>, Error> {
     let configurations = monotonicity_configurations()?;
 
     // Gradient ascent: the smallest step change of V_P relative to its roundoff allowance.
-    let mut worst_ascent = (f64::INFINITY, String::new());
-    for configuration in &configurations {
-        let trace = dynamics::ascend_plain(&configuration.bandit, learning_rate, steps)?;
-        for pair in trace.training_values.windows(2) {
-            let allowance = 4.0 * UNIT_ROUNDOFF * pair[0].abs().max(1.0);
-            let slack = (pair[1] - pair[0]) + allowance;
-            if slack < worst_ascent.0 {
-                worst_ascent = (slack, configuration.name.clone());
-            }
-        }
-    }
+    let worst_ascent = configurations
+        .par_iter()
+        .map(|configuration| {
+            let trace = dynamics::ascend_plain(&configuration.bandit, learning_rate, steps)?;
+            let slack = trace
+                .training_values
+                .windows(2)
+                .map(|pair| (pair[1] - pair[0]) + 4.0 * UNIT_ROUNDOFF * pair[0].abs().max(1.0))
+                .fold(f64::INFINITY, f64::min);
+            Ok((slack, configuration.name.clone()))
+        })
+        .collect::<Result<Vec<_>, Error>>()?
+        .into_iter()
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .unwrap_or((f64::NAN, String::new()));
     let ascent = rules::lower_bound(
         format!(
             "GA: min over steps of ΔV_P + 4u·max(1, |V_P|) ≥ 0 ({} configurations; worst: {})",

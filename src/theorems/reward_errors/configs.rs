@@ -128,6 +128,7 @@ pub fn bandit_with_features(
 ) -> Result<Bandit, Error> {
     let initial = initial_parameters(&features, policy)?;
     Ok(Bandit {
+        tabular: false,
         features,
         ground_truth: ground_truth.to_vec(),
         training: training.to_vec(),

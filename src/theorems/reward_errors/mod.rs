@@ -75,10 +75,15 @@ mod dynamics;
 mod categories;
 mod claims_categories;
 mod claims_dynamics;
+mod claims_experiments;
+mod claims_geometry;
+mod claims_metrics;
 mod claims_stalling;
+mod claims_verifiable;
 mod configs;
 mod metrics;
 mod two_level;
+mod zoo;
 
 use std::sync::LazyLock;
 
@@ -190,6 +195,72 @@ static PARAMETERS: &[ParameterSpec] = &[
         kind: ParameterKind::Number(UNIT_CLOSED),
         default: Some("0"),
         description: "cosine s between φ(y⋆) and φ(y_med) in the sweep geometry",
+    },
+    ParameterSpec {
+        name: "med_cosines",
+        kind: ParameterKind::Numbers {
+            domain: UNIT_CLOSED,
+            minimum_length: 1,
+        },
+        default: Some("[0, 0.5, 0.66, 0.8, 0.9, 0.95, 0.99]"),
+        description: "cosines s of the sweep (RE-23)",
+    },
+    ParameterSpec {
+        name: "bandits",
+        kind: ParameterKind::Number(Domain::COUNT),
+        default: Some("20"),
+        description: "random bandits of the zoo (T0 is added)",
+    },
+    ParameterSpec {
+        name: "proxies_per_bandit",
+        kind: ParameterKind::Number(Domain::COUNT),
+        default: Some("200"),
+        description: "proxies drawn per zoo bandit",
+    },
+    ParameterSpec {
+        name: "zoo_outputs",
+        kind: ParameterKind::Number(Domain::COUNT),
+        default: Some("8"),
+        description: "outputs of the random zoo bandits",
+    },
+    ParameterSpec {
+        name: "zoo_steps",
+        kind: ParameterKind::Number(Domain::COUNT),
+        default: Some("500"),
+        description: "gradient-ascent steps behind the zoo's gain ΔV_G",
+    },
+    ParameterSpec {
+        name: "negatives_per_tuple",
+        kind: ParameterKind::Number(Domain::COUNT),
+        default: Some("3"),
+        description: "K of the one-vs-many metrics",
+    },
+    ParameterSpec {
+        name: "constraint_probabilities",
+        kind: ParameterKind::Matrix,
+        default: Some("[[0.6, 0.05], [0.9, 0.05], [0.3, 0.3], [0.6, 0.01], [0.95, 0.002]]"),
+        description: "starts (a, b) = initial probabilities of meeting the easy and the hard constraint",
+    },
+    ParameterSpec {
+        name: "easy_probability",
+        kind: ParameterKind::Number(Domain::OPEN_UNIT),
+        default: Some("0.02"),
+        description: "a: initial probability of meeting the easy constraint (RE-35)",
+    },
+    ParameterSpec {
+        name: "hard_probability",
+        kind: ParameterKind::Number(Domain::OPEN_UNIT),
+        default: Some("0.02"),
+        description: "b: initial probability of meeting the hard constraint (RE-35)",
+    },
+    ParameterSpec {
+        name: "group_sizes",
+        kind: ParameterKind::Numbers {
+            domain: Domain::COUNT,
+            minimum_length: 1,
+        },
+        default: Some("[8, 16]"),
+        description: "G of the group-relative update",
     },
     ParameterSpec {
         name: "scales",
@@ -375,6 +446,10 @@ static CLAIMS: LazyLock<Vec<ClaimInfo>> = LazyLock::new(|| {
         claims_dynamics::CLAIMS.as_slice(),
         claims_categories::CLAIMS.as_slice(),
         claims_stalling::CLAIMS.as_slice(),
+        claims_geometry::CLAIMS.as_slice(),
+        claims_experiments::CLAIMS.as_slice(),
+        claims_metrics::CLAIMS.as_slice(),
+        claims_verifiable::CLAIMS.as_slice(),
     ]
     .concat()
 });
@@ -386,6 +461,10 @@ const CHECKS: &[GroupCheck] = &[
     claims_dynamics::check,
     claims_categories::check,
     claims_stalling::check,
+    claims_geometry::check,
+    claims_experiments::check,
+    claims_metrics::check,
+    claims_verifiable::check,
 ];
 
 impl Theorem for RewardErrors {
