@@ -443,12 +443,10 @@ impl Interval {
         self.lower <= Lower::ZERO && self.upper >= Upper::ZERO
     }
 
-    /// Whether the rational lies in the interval (decided exactly).
+    /// Whether the rational lies in the interval, decided exactly: the ends are dyadic
+    /// rationals and are compared as such.
     pub fn contains_rational(&self, value: &BigRational) -> bool {
-        let point = Self::from_rational(value, self.precision.max(64));
-        // The point's own enclosure must sit inside: exact when the rational is dyadic
-        // and conservative otherwise.
-        self.lower <= point.lower && point.upper <= self.upper
+        dyadic(self.lower.repr()) <= *value && *value <= dyadic(self.upper.repr())
     }
 
     /// Whether the double lies in the interval (decided exactly).
@@ -496,6 +494,23 @@ impl fmt::Display for Interval {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (lower, upper) = self.decimal_ends(20);
         write!(formatter, "[{lower}, {upper}]")
+    }
+}
+
+/// The exact value of a binary float: significand · 2^exponent.
+fn dyadic(repr: &Repr<2>) -> BigRational {
+    let significand: BigInt = repr
+        .significand()
+        .to_string()
+        .parse()
+        .expect("an integer prints as decimal digits");
+    let exponent = repr.exponent();
+    let power = BigRational::from_integer(BigInt::from(1) << exponent.unsigned_abs());
+    let significand = BigRational::from_integer(significand);
+    if exponent >= 0 {
+        significand * power
+    } else {
+        significand / power
     }
 }
 

@@ -81,7 +81,7 @@ mod claims_metrics;
 mod claims_stalling;
 mod claims_verifiable;
 mod configs;
-mod metrics;
+pub mod metrics;
 mod two_level;
 mod zoo;
 
@@ -97,7 +97,7 @@ use crate::theorems::{ClosedForm, Theorem, TheoremInfo};
 
 pub use bandit::{ExactBandit, Reward, dual_gradient, dual_softmax, tabular_features};
 pub use dynamics::{
-    AscentTrace, Bandit, FlowHit, FlowPlan, ascend, ascend_plain, ground_truth_hitting_time,
+    AscentTrace, Bandit, FlowHit, FlowPlan, ascend, ascend_plain, ground_truth_hitting_time, value,
 };
 
 /// The reward-errors theorem.
