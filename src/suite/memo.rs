@@ -40,6 +40,14 @@ where
         .map_err(Error::Numerical)
 }
 
+/// Forgets every shared result (for benchmarks that time a cold run).
+pub fn clear() {
+    SLOTS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .clear();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -434,6 +434,8 @@ pub struct CaseResult {
     pub case: String,
     /// Where the case is written.
     pub location: Option<Location>,
+    /// Which tiers run the case (none when the suite has no case for the claim).
+    pub tier: Option<CaseTier>,
     /// The worst verdict over the parts.
     pub verdict: Verdict,
     /// Each checked part.
@@ -528,6 +530,7 @@ pub fn check_case(theorem: &dyn Theorem, claim: &ClaimInfo, case: &Case, tier: T
         claim: claim.id.to_string(),
         case: case.name.clone(),
         location: Some(case.location.clone()),
+        tier: Some(case.tier),
         verdict: Verdict::worst(parts.iter().map(|part| part.verdict)),
         parts,
         seeds: case.seeds.clone(),
@@ -573,6 +576,7 @@ pub fn run(suite: &Suite, options: &RunOptions) -> SuiteReport {
                 claim: claim.id.to_string(),
                 case: String::new(),
                 location: None,
+                tier: None,
                 verdict: Verdict::OutOfScope,
                 parts: vec![rules::out_of_scope("case", "no case in the suite file")],
                 seeds: Vec::new(),

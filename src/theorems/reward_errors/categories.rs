@@ -229,6 +229,70 @@ pub fn measure(
     Ok(classify(proxy_time, reference_time, tolerance))
 }
 
+/// How errors are categorized: the table's negligible mass, the target value γ, the
+/// tolerance τ of the operational rule, and the gradient-flow plan.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// π₀ below which the table calls an error benign type II.
+    pub negligible_probability: BigRational,
+    /// γ.
+    pub target: f64,
+    /// τ.
+    pub tolerance: f64,
+    /// Tolerances and horizon of the flows.
+    pub plan: FlowPlan,
+}
+
+/// One mis-rewarded output with its predicted and measured class.
+#[derive(Clone, Debug)]
+pub struct ErrorCategory {
+    /// The output whose proxy reward differs from the ground truth.
+    pub output: usize,
+    /// The class the paper's table predicts from θ₀.
+    pub table: Prediction,
+    /// The class the operational rule measures for this single error.
+    pub measured: MeasuredCategory,
+}
+
+/// Categorizes every error of a proxy against the ground truth, one at a time: each
+/// single-error proxy is trained by gradient flow and compared with r_G itself.
+///
+/// # Errors
+/// A failed integration.
+pub fn categorize_errors(
+    policy: &[BigRational],
+    ground_truth: &[BigRational],
+    proxy: &[BigRational],
+    settings: &Settings,
+) -> Result<Vec<ErrorCategory>, Error> {
+    (0..proxy.len())
+        .filter(|&output| proxy[output] != ground_truth[output])
+        .map(|output| {
+            let single = single_error(ground_truth, proxy, output);
+            Ok(ErrorCategory {
+                output,
+                table: predict(
+                    policy,
+                    ground_truth,
+                    ground_truth,
+                    proxy,
+                    output,
+                    &settings.negligible_probability,
+                ),
+                measured: measure(
+                    policy,
+                    ground_truth,
+                    ground_truth,
+                    &single,
+                    settings.target,
+                    settings.tolerance,
+                    &settings.plan,
+                )?,
+            })
+        })
+        .collect()
+}
+
 /// The sign of E8 at θ₀ for a proxy: reported beside a category, never deciding it.
 pub fn initial_rate(
     policy: &[BigRational],
@@ -305,6 +369,35 @@ mod tests {
         assert_eq!(
             predict(&policy, &truth, &no_med, &benign, 2, &negligible).kind,
             "benign I"
+        );
+    }
+
+    #[test]
+    fn each_error_of_the_no_med_proxy_is_categorized() {
+        let (policy, truth) = t0();
+        let mut proxy = truth.clone();
+        proxy[1] = ratio(-1, 1);
+        proxy[2] = ratio(2, 1);
+        let settings = Settings {
+            negligible_probability: ratio(1, 1000),
+            target: 0.9,
+            tolerance: 0.05,
+            plan: FlowPlan {
+                relative_tolerance: 1e-10,
+                horizon: 1e12,
+            },
+        };
+        let errors = categorize_errors(&policy, &truth, &proxy, &settings).unwrap();
+        let found: Vec<(usize, &str, Option<Category>)> = errors
+            .iter()
+            .map(|e| (e.output, e.table.kind, e.measured.category))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                (1, "beneficial I", Some(Category::Beneficial)),
+                (2, "harmful I", Some(Category::Harmful))
+            ]
         );
     }
 

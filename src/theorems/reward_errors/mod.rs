@@ -64,10 +64,35 @@
 //! # Limitations
 //! - The LLM protocols of the paper (§9.3, §10.2 of the spec) are not run; the
 //!   reward-model and verifiable-reward claims are checked on finite-bandit analogues.
-//! - Hitting times are those of the spec's convention (first crossing of V_G = γ); the
-//!   paper's own definition is unknown.
-//! - Certified enclosures cover closed forms (E12, one gradient step); simulated flows
-//!   are f64, judged by the spread over two tolerances rather than by a rigorous bound.
+//! - Hitting times follow the spec's convention (first crossing of V_G = γ); the paper's
+//!   own definition is unknown.
+//! - Certified enclosures cover closed forms (E12, one gradient step, θ₀ of the
+//!   geometry configs, central differences); simulated flows are f64, judged by the
+//!   spread over relative tolerances 1e-10 and 1e-12 rather than by a rigorous bound.
+//! - The predicted class of an error is a literal reading of the paper's table, which
+//!   looks at the mis-rewarded output alone. It misses errors that move the baseline
+//!   V_P(θ₀) so far that other heavy outputs become attractors: RE-13 at v = −100 is read
+//!   as benign I and measured harmful (the spec states this counterexample). A reading
+//!   that flags any change in the set of outputs above V_P(θ₀) was tried and refuted:
+//!   at v = −2 and −5 it predicts harm, yet the drained mass of the lowered output flows
+//!   partly to y⋆ and t⋆ moves by under 5%. How far the baseline may move before an
+//!   error stops being benign is not predicted from θ₀ here.
+//! - The spec writes the first RE-16 anchor as 43.2720554760673…; the certified value is
+//!   43.27205547606726…, so the stated digits are the rounded value, not a truncation.
+//!   Stated decimals are checked as correctly rounded (|T − v| ≤ half a unit in the last
+//!   place).
+//! - At the quick tier, 20 REINFORCE seeds (RE-27) and 21 zoo bandits (RE-31) cannot
+//!   decide every part at confidence 0.999: those parts are Inconclusive. The full tier
+//!   adds 200 seeds and 100 bandits, where every part is decided (and holds).
+//! - Sampled runs that miss the target within the budget are censored at the budget
+//!   (a lower bound on their step count), where the spec counts them as +∞; every
+//!   decision a miss should push upward is still pushed upward.
+//! - The zoo's targeted errors pick outputs at or below the median (ties count): in T0
+//!   three outputs share the median, and a strict reading would leave T0 without hack
+//!   and stall proxies.
+//! - Gradient flow uses the `differential-equations` crate's DOP853 steps only: its
+//!   dense output (0.7.0) was measured ~1000 times less accurate than its steps, so
+//!   outputs and crossings are reached by integrating exactly to the requested times.
 
 mod bandit;
 mod dynamics;
@@ -594,6 +619,42 @@ impl Theorem for RewardErrors {
                     value: Value::Label(format!("({})", list(&values))),
                 }),
         );
+        if let Some(metrics) = metrics::pairwise(policy, &bandit.ground_truth, &bandit.proxy) {
+            for (name, value) in metrics::METRIC_NAMES.iter().zip(metrics.values()) {
+                rows.push(row(
+                    name,
+                    "§9.2 pairwise, V̂ = V_P(θ₀), w ∝ π₀(y+)π₀(y−)",
+                    value.clone(),
+                ));
+            }
+        }
+        let errors = categories::categorize_errors(
+            policy,
+            &bandit.ground_truth,
+            &bandit.proxy,
+            &categories::Settings {
+                negligible_probability: parameters.rational("negligible_probability")?,
+                target: parameters.number("target_value")?,
+                tolerance: parameters.number("category_tolerance")?,
+                plan: flow_plan(parameters)?,
+            },
+        )?;
+        rows.extend(errors.iter().map(|error| {
+            ClosedForm {
+                name: format!("error at output {}", error.output),
+                formula: format!(
+                    "table: {}; flow: {}",
+                    error.table.kind,
+                    error.measured.evidence()
+                ),
+                value: Value::label(
+                    error
+                        .measured
+                        .category
+                        .map_or("undecided", categories::Category::name),
+                ),
+            }
+        }));
         Ok(rows)
     }
 }

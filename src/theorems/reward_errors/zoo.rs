@@ -17,14 +17,14 @@
 use num_rational::BigRational;
 use rand::RngExt;
 use rand_chacha::ChaCha12Rng;
-use rand_distr::multi::{Dirichlet, MultiDistribution};
+use rand_distr::multi::Dirichlet;
 use rand_distr::{Distribution, Normal};
 
 use super::configs::{reference_ground_truth, reference_policy};
 use super::dynamics::{self, Bandit};
 use super::metrics::{self, Metrics};
 use crate::error::Error;
-use crate::exact::{dot, ratio, sum, to_f64};
+use crate::exact::{dot, ratio, to_f64};
 use crate::suite::random_stream;
 
 /// The kinds of proxy in the zoo, in equal shares.
@@ -277,14 +277,15 @@ pub fn proxy_metrics(bandit: &ZooBandit, proxy: &[BigRational]) -> Metrics {
         .expect("zoo rewards are distinct")
 }
 
-/// Whether π₀ sums to one (a sanity check of the exact renormalization).
-pub fn normalized(bandit: &ZooBandit) -> bool {
-    sum(&bandit.policy) == ratio(1, 1)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exact::sum;
+
+    /// Whether π₀ sums to one (the exact renormalization).
+    fn normalized(bandit: &ZooBandit) -> bool {
+        sum(&bandit.policy) == ratio(1, 1)
+    }
 
     #[test]
     fn the_zoo_is_reproducible_and_well_formed() {
