@@ -108,3 +108,28 @@ fn one_certified_step_agrees_with_gradient_ascent() {
         assert!((measured - enclosure.midpoint_f64()).abs() < 1e-12);
     }
 }
+
+#[test]
+fn overflowing_simulations_are_errors_never_passes() {
+    let source = "theorem = \"reward-errors\"\n[[case]]\nclaim = \"RE-9\"\nname = \"huge step\"\n[case.parameters]\nlearning_rate = 1e300\n";
+    let suite = Suite::parse(Path::new("overflow.toml"), source).unwrap();
+    let report = run(
+        &suite,
+        &RunOptions {
+            tier: Tier::Quick,
+            claims: Vec::new(),
+        },
+    );
+    let result = report
+        .results
+        .iter()
+        .find(|result| result.claim == "RE-9")
+        .unwrap();
+    assert_eq!(result.verdict, Verdict::Error, "{:?}", result.parts);
+    assert!(
+        result
+            .parts
+            .iter()
+            .all(|part| part.verdict != Verdict::Holds)
+    );
+}

@@ -263,17 +263,24 @@ impl Interval {
     }
 
     /// `exp(self)`; exp is increasing, so the ends map to the ends.
-    pub fn exp(&self) -> Self {
-        Interval {
-            lower: down(self.precision)
-                .exp(self.lower.repr(), None)
-                .expect("finite exp")
-                .value(),
-            upper: up(self.precision)
-                .exp(self.upper.repr(), None)
-                .expect("finite exp")
-                .value(),
-            precision: self.precision,
+    ///
+    /// # Errors
+    /// [`Error::Numerical`] when the result overflows the float format's exponent range
+    /// (arguments beyond about ±10¹⁸).
+    pub fn exp(&self) -> Result<Self, Error> {
+        let lower = down(self.precision).exp(self.lower.repr(), None);
+        let upper = up(self.precision).exp(self.upper.repr(), None);
+        match (lower, upper) {
+            (Ok(lower), Ok(upper))
+                if lower.value_ref().repr().is_finite() && upper.value_ref().repr().is_finite() =>
+            {
+                Ok(Interval {
+                    lower: lower.value(),
+                    upper: upper.value(),
+                    precision: self.precision,
+                })
+            }
+            _ => Err(Error::Numerical(format!("exp overflows at {self}"))),
         }
     }
 
@@ -609,6 +616,18 @@ mod tests {
         assert_eq!(product.upper_f64(), 10.0);
         assert_eq!(a.square().lower_f64(), 0.0);
         assert_eq!(a.square().upper_f64(), 9.0);
+    }
+
+    #[test]
+    fn exp_overflow_is_an_error() {
+        let huge = Interval::from_rational(&ratio(10, 1).pow(30), 64);
+        assert!(matches!(huge.exp(), Err(Error::Numerical(_))));
+        assert!(
+            Interval::from_integer(-1000, 64)
+                .exp()
+                .unwrap()
+                .is_positive()
+        );
     }
 
     #[test]

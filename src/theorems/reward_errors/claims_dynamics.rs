@@ -241,7 +241,7 @@ fn central_difference(
                 &(step * &row[coordinate] * BigRational::from_integer(sign.into())),
                 precision,
             );
-            let weight = Interval::from_rational(p, precision).mul(&exponent.exp());
+            let weight = Interval::from_rational(p, precision).mul(&exponent.exp()?);
             numerator = numerator.add(&weight.mul(&Interval::from_rational(r, precision)));
             denominator = denominator.add(&weight);
         }
@@ -808,7 +808,7 @@ pub(super) fn certified_one_step(
         .zip(&instance.exact.ground_truth)
     {
         let weight = Interval::from_rational(p, precision)
-            .mul(&Interval::from_rational(&(learning_rate * p * a), precision).exp());
+            .mul(&Interval::from_rational(&(learning_rate * p * a), precision).exp()?);
         numerator = numerator.add(&weight.mul(&Interval::from_rational(r, precision)));
         denominator = denominator.add(&weight);
     }
