@@ -216,6 +216,41 @@ impl Interval {
         }
     }
 
+    /// `|self|`: the interval itself, its negation, or [0, max end] when it straddles zero.
+    pub fn abs(&self) -> Self {
+        if self.is_negative() {
+            self.neg()
+        } else if self.contains_zero() {
+            let magnitude = self.neg().hull(self);
+            Interval {
+                lower: Lower::ZERO,
+                upper: magnitude.upper,
+                precision: self.precision,
+            }
+        } else {
+            self.clone()
+        }
+    }
+
+    /// The enclosure of max(x, y) for x in `self`, y in `other`.
+    pub fn maximum(&self, other: &Self) -> Self {
+        let lower = if self.lower >= other.lower {
+            self.lower.clone()
+        } else {
+            other.lower.clone()
+        };
+        let upper = if self.upper >= other.upper {
+            self.upper.clone()
+        } else {
+            other.upper.clone()
+        };
+        Interval {
+            lower,
+            upper,
+            precision: self.precision.max(other.precision),
+        }
+    }
+
     /// `self²`, which is never negative even when `self` straddles zero.
     pub fn square(&self) -> Self {
         let product = self.mul(self);
@@ -616,6 +651,21 @@ mod tests {
         assert_eq!(product.upper_f64(), 10.0);
         assert_eq!(a.square().lower_f64(), 0.0);
         assert_eq!(a.square().upper_f64(), 9.0);
+    }
+
+    #[test]
+    fn absolute_value_and_maximum() {
+        let straddling = Interval::between(&ratio(-3, 1), &ratio(2, 1), 64);
+        let magnitude = straddling.abs();
+        assert_eq!((magnitude.lower_f64(), magnitude.upper_f64()), (0.0, 3.0));
+        let negative = Interval::between(&ratio(-3, 1), &ratio(-2, 1), 64).abs();
+        assert_eq!((negative.lower_f64(), negative.upper_f64()), (2.0, 3.0));
+        let larger = Interval::between(&ratio(1, 1), &ratio(4, 1), 64).maximum(&Interval::between(
+            &ratio(2, 1),
+            &ratio(3, 1),
+            64,
+        ));
+        assert_eq!((larger.lower_f64(), larger.upper_f64()), (2.0, 4.0));
     }
 
     #[test]

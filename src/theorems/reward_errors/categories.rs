@@ -13,7 +13,8 @@
 //!   benign II     π₀(y) < negligible_probability
 //!   harmful I     r⁽ʸ⁾(y) > V₀, y is the proxy optimum and not the ground-truth optimum
 //!   harmful II    r⁽ʸ⁾(y) > V₀ and r⁽ʸ⁾(y) > r_ref(y): an overrated output attracts mass
-//!   beneficial I  r⁽ʸ⁾(y) ≤ V₀ < r_ref(y): an attractor of r_ref no longer attracts
+//!   beneficial I  r⁽ʸ⁾(y) ≤ V₀ and r_ref(y) > V_{r_ref}(θ₀): an attractor of r_ref no
+//!                 longer attracts
 //!   benign I      r⁽ʸ⁾(y) ≤ V₀ and r_ref(y) ≤ V_{r_ref}(θ₀): it never attracted mass
 //!   benign        otherwise
 //! ```

@@ -3,7 +3,7 @@
 use num_rational::BigRational;
 
 use super::categories::{self, Category, MeasuredCategory};
-use super::configs::{no_med_proxy, reference_ground_truth, reference_policy};
+use super::configs::{no_med_proxy, output_name, reference_ground_truth, reference_policy};
 use super::dynamics::{self, Bandit, value};
 use super::metrics::{self, METRIC_NAMES};
 use super::{claim, flow_plan};
@@ -46,7 +46,7 @@ pub(super) static CLAIMS: [ClaimInfo; 4] = [
     claim(
         "RE-13",
         "benign type I: an output below the baseline",
-        "T0 on the no-med proxy with r_P(b1) = v: V_P(θ₀) = −3/4 + (3/20)v, so b1 stays below it iff v < −15/17; hitting times then change by at most 5% (v ∈ {−0.95, −0.91, −2, −5}); v = −100 is not benign (more than triples t⋆).",
+        "T0 on the no-med proxy with r_P(b1) = v: V_P(θ₀) = −3/4 + (3/20)v, so b1 stays below it iff v < −15/17; hitting times then change by at most 5% (v ∈ {−0.95, −0.91, −2, −5}); v = −100 is not benign (more than triples t⋆). The 5% band is ACCEPTANCE's |ρ − 1| ≤ 0.05; the category parts use the operational rule's [1/(1 + τ), 1 + τ].",
         &[ClaimKind::Category],
         &[Provenance::Derived],
         "CF, GF",
@@ -123,7 +123,8 @@ fn predicted_part(
     let negligible = case.parameters.rational("negligible_probability")?;
     let prediction = categories::predict(policy, truth, reference, proxy, output, &negligible);
     let label = format!(
-        "class of the error at y{output} by the table ({})",
+        "class of the error at {} by the table ({})",
+        output_name(output),
         prediction.kind
     );
     Ok(category_part(label, prediction.category, measured))
@@ -254,11 +255,17 @@ fn output_below_baseline(case: &Case) -> Result<Vec<Part>, Error> {
 
     // Exact: V_P(θ₀) = −3/4 + (3/20)v for every v used, and b1 sits exactly at the
     // baseline at v = −15/17.
-    let mut formula_holds = true;
-    for v in values.iter().chain(std::iter::once(&harmful_value)) {
-        formula_holds &=
-            categories::initial_value(&policy, &with_value(v)) == ratio(-3, 4) + ratio(3, 20) * v;
-    }
+    let checked_values: Vec<&BigRational> = values
+        .iter()
+        .chain(std::iter::once(&harmful_value))
+        .collect();
+    let formula_matches = checked_values
+        .iter()
+        .filter(|v| {
+            categories::initial_value(&policy, &with_value(v)) == ratio(-3, 4) + ratio(3, 20) * **v
+        })
+        .count() as u64;
+    let formula_holds = formula_matches == checked_values.len() as u64;
     let threshold = ratio(-15, 17);
     let at_threshold = categories::initial_value(&policy, &with_value(&threshold));
     let mut parts = vec![
@@ -266,8 +273,8 @@ fn output_below_baseline(case: &Case) -> Result<Vec<Part>, Error> {
             "V_P(θ₀) = −3/4 + (3/20)v at every v",
             "equal",
             Value::Count {
-                hits: u64::from(formula_holds),
-                total: 1,
+                hits: formula_matches,
+                total: checked_values.len() as u64,
             },
             formula_holds,
         ),
@@ -374,30 +381,35 @@ fn negligible_output(case: &Case) -> Result<Vec<Part>, Error> {
     // (b) The peak of π(y_hack): where d ln π_h/dt turns negative.
     let floats = |values: &[BigRational]| values.iter().map(to_f64).collect::<Vec<f64>>();
     let bandit = Bandit::tabular(&floats(&policy), &floats(&truth), &floats(&proxy));
-    let peaks: Vec<f64> = setup
+    // A start that already falls is a crossing at t = 0 (the peak is ε itself); no
+    // crossing at all means π(y_hack) was still rising at the horizon.
+    let velocity = dynamics::flow_velocity(&bandit);
+    let falling = |parameters: &[f64]| -bandit.log_probability_velocity(parameters)[hack];
+    let peaks: Vec<Option<f64>> = setup
         .plan
         .settings()
         .iter()
         .map(|settings| {
-            let velocity = |parameters: &[f64], out: &mut [f64]| {
-                let current = bandit.policy(parameters);
-                bandit.gradient_at_policy(&current, out);
-            };
-            let falling = |parameters: &[f64]| -bandit.log_probability_velocity(parameters)[hack];
             crate::sim::flow::first_crossing(&velocity, &bandit.initial, &falling, settings).map(
-                |crossing| {
-                    crossing.map_or(epsilon_value, |peak| bandit.policy(&peak.state)[hack])
-                        / epsilon_value
-                },
+                |crossing| crossing.map(|peak| bandit.policy(&peak.state)[hack] / epsilon_value),
             )
         })
         .collect::<Result<_, _>>()?;
-    parts.push(rules::upper_bound(
-        "(b) peak π(y_hack) / ε",
-        Bounds::point(2.0),
-        Strictness::Strict,
-        &Measured::deterministic(peaks[0], peaks[1]),
-    ));
+    parts.push(match (peaks[0], peaks[1]) {
+        (Some(coarse), Some(fine)) => rules::upper_bound(
+            "(b) peak π(y_hack) / ε",
+            Bounds::point(2.0),
+            Strictness::Strict,
+            &Measured::deterministic(coarse, fine),
+        ),
+        _ => rules::stated_count(
+            "(b) π(y_hack) peaks before the horizon",
+            "a peak at both tolerances",
+            peaks.iter().filter(|peak| peak.is_some()).count() as u64,
+            2,
+            false,
+        ),
+    });
 
     // (b) On [t⋆, 1e8]: V_G rises and π(y_hack) falls at 10 outputs per decade.
     match measured.proxy_time.time() {

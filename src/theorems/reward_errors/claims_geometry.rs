@@ -241,6 +241,7 @@ fn geometry_categories(case: &Case) -> Result<Vec<Part>, Error> {
     );
     let mut ratios = Vec::new();
     let mut unreached_proxy = Vec::new();
+    let mut one_tolerance = Vec::new();
     let mut rows = Vec::new();
     let mut truth_unreached = 0;
     for geometry in &geometries {
@@ -267,10 +268,17 @@ fn geometry_categories(case: &Case) -> Result<Vec<Part>, Error> {
                 ratios.push(Bounds::new(coarse, fine));
             }
             (Some(_), None) if on_truth.never() => truth_unreached += 1,
-            _ => unreached_proxy.push(geometry.name()),
+            (None, _) if on_proxy.never() => unreached_proxy.push(geometry.name()),
+            _ => one_tolerance.push(geometry.name()),
         }
     }
-    parts.push(if unreached_proxy.is_empty() {
+    parts.push(if !one_tolerance.is_empty() {
+        rules::undecided_category(
+            "(c) the no-med proxy beats r_G at every geometry",
+            "faster everywhere",
+            format!("a hitting time was reached at one tolerance only at {}", one_tolerance.join(", ")),
+        )
+    } else if unreached_proxy.is_empty() {
         let lower = ratios.iter().map(|b| b.lower).fold(f64::NEG_INFINITY, f64::max);
         let upper = ratios.iter().map(|b| b.upper).fold(f64::NEG_INFINITY, f64::max);
         rules::upper_bound(

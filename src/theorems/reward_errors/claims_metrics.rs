@@ -9,7 +9,8 @@ use rayon::prelude::*;
 use super::claim;
 use super::configs::{no_med_proxy, reference_ground_truth, reference_policy};
 use super::metrics::{
-    self, METRIC_NAMES, Metrics, harm_aware_indicator, harm_aware_indicator_by_maximum,
+    self, IndicatorForm, METRIC_NAMES, Metrics, accuracy_indicator, harm_aware_indicator,
+    harm_aware_indicator_by_maximum,
 };
 use super::zoo::{self, ZooSettings};
 use crate::claim::rules::{self, Measured, Strictness};
@@ -19,9 +20,10 @@ use crate::exact::{
     Bounds, clopper_pearson_lower, clopper_pearson_upper, kendall_tau_b, mean, ratio, spearman,
     to_f64,
 };
-use crate::suite::{Case, memo};
+use crate::suite::{Case, memo, random_stream};
 
 const ZOO: &[&str] = &[
+    "instances",
     "bandits",
     "proxies_per_bandit",
     "zoo_outputs",
@@ -95,25 +97,50 @@ pub(super) fn check(id: &str, case: &Case) -> Option<Result<Vec<Part>, Error>> {
     })
 }
 
-fn indicator_forms(case: &Case) -> Result<Vec<Part>, Error> {
-    let count = case.parameters.count("instances")?;
-    let mut stream = case.random_stream(0);
+/// A tuple (r+, r−_1..r−_K, V̂) of small rationals.
+struct Tuple {
+    preferred: BigRational,
+    dispreferred: Vec<BigRational>,
+    baseline: BigRational,
+}
+
+/// Random tuples with forced ties (r−_1 = r+ or r−_1 = V̂ in two thirds of them), from
+/// the stream keyed by ("reward-errors", "tuples") so RE-28 and RE-29 see the same set.
+fn random_tuples(count: u64) -> Vec<Tuple> {
+    let mut stream = random_stream(&["reward-errors", "tuples"], 0);
     let small = |stream: &mut rand_chacha::ChaCha12Rng| {
         ratio(stream.random_range(-6..=6), stream.random_range(1..=3))
     };
+    (0..count)
+        .map(|_| {
+            let negatives = stream.random_range(1..=4);
+            let preferred = small(&mut stream);
+            let baseline = small(&mut stream);
+            let mut dispreferred: Vec<BigRational> =
+                (0..negatives).map(|_| small(&mut stream)).collect();
+            match stream.random_range(0..3) {
+                0 => dispreferred[0] = preferred.clone(),
+                1 => dispreferred[0] = baseline.clone(),
+                _ => {}
+            }
+            Tuple {
+                preferred,
+                dispreferred,
+                baseline,
+            }
+        })
+        .collect()
+}
+
+fn indicator_forms(case: &Case) -> Result<Vec<Part>, Error> {
+    let count = case.parameters.count("instances")?;
     let (mut pairwise_agree, mut tuple_agree, mut ties) = (0u64, 0u64, 0u64);
-    for _ in 0..count {
-        let negatives = stream.random_range(1..=4);
-        let preferred = small(&mut stream);
-        let baseline = small(&mut stream);
-        let mut dispreferred: Vec<BigRational> =
-            (0..negatives).map(|_| small(&mut stream)).collect();
-        // Force the ties the metrics must treat strictly.
-        match stream.random_range(0..3) {
-            0 => dispreferred[0] = preferred.clone(),
-            1 => dispreferred[0] = baseline.clone(),
-            _ => {}
-        }
+    for Tuple {
+        preferred,
+        dispreferred,
+        baseline,
+    } in random_tuples(count)
+    {
         ties += u64::from(
             dispreferred
                 .iter()
@@ -183,9 +210,22 @@ fn harm_aware_dominates(case: &Case) -> Result<Vec<Part>, Error> {
         .map(|bandit| {
             let mut counts = (0u64, 0u64);
             for proxy in &bandit.proxies {
+                // HAcc in the paper's max form, computed apart from Acc's indicator, so
+                // the inequality is tested rather than built in.
                 let forms = [
-                    metrics::pairwise(&bandit.policy, &bandit.ground_truth, proxy),
-                    metrics::one_vs_many(&bandit.policy, &bandit.ground_truth, proxy, negatives),
+                    metrics::pairwise_in_form(
+                        &bandit.policy,
+                        &bandit.ground_truth,
+                        proxy,
+                        IndicatorForm::Paper,
+                    ),
+                    metrics::one_vs_many_in_form(
+                        &bandit.policy,
+                        &bandit.ground_truth,
+                        proxy,
+                        negatives,
+                        IndicatorForm::Paper,
+                    ),
                 ];
                 for metrics in forms.iter().flatten() {
                     counts.0 += 1;
@@ -195,15 +235,38 @@ fn harm_aware_dominates(case: &Case) -> Result<Vec<Part>, Error> {
             counts
         })
         .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
-    Ok(vec![rules::exact_predicate(
-        "Acc ≤ HAcc and Acc-W ≤ HAcc-W (pairwise and one-vs-many, every zoo proxy)",
-        "on every evaluation set",
-        Value::Count {
-            hits: holding,
-            total: sets,
-        },
-        holding == sets,
-    )])
+    let tuples = random_tuples(case.parameters.count("instances")?);
+    let implied = tuples
+        .iter()
+        .filter(|tuple| {
+            !accuracy_indicator(&tuple.preferred, &tuple.dispreferred)
+                || harm_aware_indicator_by_maximum(
+                    &tuple.preferred,
+                    &tuple.dispreferred,
+                    &tuple.baseline,
+                )
+        })
+        .count() as u64;
+    Ok(vec![
+        rules::exact_predicate(
+            "Acc ≤ HAcc and Acc-W ≤ HAcc-W, HAcc in the paper's form (pairwise and one-vs-many, every zoo proxy)",
+            "on every evaluation set",
+            Value::Count {
+                hits: holding,
+                total: sets,
+            },
+            holding == sets,
+        ),
+        rules::exact_predicate(
+            "Acc's indicator implies HAcc's on the RE-28 tuples",
+            "on every tuple",
+            Value::Count {
+                hits: implied,
+                total: tuples.len() as u64,
+            },
+            implied == tuples.len() as u64,
+        ),
+    ])
 }
 
 fn reference_metrics() -> Result<Vec<Part>, Error> {
@@ -302,6 +365,8 @@ fn correlation_comparison(case: &Case) -> Result<Vec<Part>, Error> {
     let shared = zoo_correlations(case)?;
     let correlations = &shared.0;
     let total = correlations.len() as u64;
+    // Four comparisons share the claim's error budget (Bonferroni).
+    let confidence = 1.0 - (1.0 - case.confidence) / 4.0;
     let comparisons: [(&str, fn(&Correlations) -> &[f64; 4], usize, usize); 4] = [
         ("Spearman: HAcc over Acc", |c| &c.spearman, 1, 0),
         ("Spearman: HAcc-W over Acc-W", |c| &c.spearman, 3, 2),
@@ -316,8 +381,8 @@ fn correlation_comparison(case: &Case) -> Result<Vec<Part>, Error> {
                 .filter(|c| wins(select(c)[*better], select(c)[*worse]))
                 .count() as u64;
             let interval = Bounds::new(
-                clopper_pearson_lower(won, total, case.confidence),
-                clopper_pearson_upper(won, total, case.confidence),
+                clopper_pearson_lower(won, total, confidence),
+                clopper_pearson_upper(won, total, confidence),
             );
             rules::lower_bound(
                 format!("{label}: share of bandits won ({won} of {total})"),

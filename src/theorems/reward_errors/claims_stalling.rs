@@ -3,7 +3,7 @@
 use num_bigint::BigInt;
 use num_integer::Integer;
 use num_rational::BigRational;
-use num_traits::{One, Zero};
+use num_traits::One;
 use rand::RngExt;
 
 use super::bandit::{ExactBandit, Reward};
@@ -596,28 +596,47 @@ fn stall_exponent(case: &Case) -> Result<Vec<Part>, Error> {
     }
     let grid = grid(case, false)?;
     let slopes = local_slopes(&grid.probabilities, &grid.truth);
-    let small: Vec<(String, Bounds)> = grid
+    let small: Vec<(String, Option<Bounds>)> = grid
         .probabilities
         .iter()
         .skip(1)
         .zip(&slopes)
         .filter(|(p, _)| **p <= ratio(7, 100))
-        .filter_map(|(p, slope)| slope.map(|slope| (format!("p = {}", format_rational(p)), slope)))
+        .map(|(p, slope)| (format!("p = {}", format_rational(p)), *slope))
         .collect();
     let k = parameters.count("bad_outputs")? as f64;
-    let bounds: Vec<Bounds> = small.iter().map(|(_, b)| *b).collect();
-    parts.push(rules::lower_bound(
-        format!("§6.3 slopes at p ≤ 0.07 exceed k + 1 = {}", k + 1.0),
-        Bounds::point(k + 1.0),
-        Strictness::Strict,
-        &smallest(&bounds),
-    ));
-    parts.push(rules::monotone(
-        "§6.3 slopes at p ≤ 0.07 as p falls",
-        &small,
-        Direction::Decreasing,
-        Strictness::NonStrict,
-    ));
+    let unreached: Vec<&str> = small
+        .iter()
+        .filter(|(_, slope)| slope.is_none())
+        .map(|(name, _)| name.as_str())
+        .collect();
+    if unreached.is_empty() && !small.is_empty() {
+        let reached: Vec<(String, Bounds)> = small
+            .iter()
+            .map(|(name, slope)| (name.clone(), slope.expect("checked")))
+            .collect();
+        let bounds: Vec<Bounds> = reached.iter().map(|(_, b)| *b).collect();
+        parts.push(rules::lower_bound(
+            format!("§6.3 slopes at p ≤ 0.07 exceed k + 1 = {}", k + 1.0),
+            Bounds::point(k + 1.0),
+            Strictness::Strict,
+            &smallest(&bounds),
+        ));
+        parts.push(rules::monotone(
+            "§6.3 slopes at p ≤ 0.07 as p falls",
+            &reached,
+            Direction::Decreasing,
+            Strictness::NonStrict,
+        ));
+    } else {
+        parts.push(rules::error(
+            "§6.3 slopes at p ≤ 0.07",
+            format!(
+                "t⋆(r_G) not reached within the horizon next to {}",
+                unreached.join(", ")
+            ),
+        ));
+    }
     parts.push(rules::report(
         "grid",
         grid.table(),
@@ -662,9 +681,10 @@ fn stall_mechanism(case: &Case) -> Result<Vec<Part>, Error> {
             ),
         ));
     }
-    let center = ratio(bad_outputs as i64, 1)
-        / ((ratio(bad_outputs as i64, 1) + BigRational::one())
-            * crate::exact::rational_from_decimal_f64(gap).unwrap_or_else(BigRational::zero));
+    // The same centre k/((k + 1)(r_m − r_b)) exactly, for the report.
+    let bad = BigRational::from_integer((bad_outputs as i64).into());
+    let exact_gap = parameters.rational("medium_reward")? - parameters.rational("low_reward")?;
+    let center = &bad / ((&bad + BigRational::one()) * exact_gap);
     Ok(vec![
         rules::equivalence_at_each(
             "ε_b · t over the window",

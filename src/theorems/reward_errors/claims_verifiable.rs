@@ -264,11 +264,31 @@ fn balanced_start(case: &Case) -> Result<Vec<Part>, Error> {
     for parametrization in [Parametrization::Tabular, Parametrization::Product] {
         let races = races(case, parametrization)?;
         let name = parametrization.name();
-        let skewed: Vec<Bounds> = races
-            .iter()
-            .filter(|race| !race.balanced)
-            .filter_map(Race::partial_over_binary)
-            .collect();
+        // A skewed start where only partial credit succeeds has ratio 0 (it would make
+        // the balanced ratio fail to be below it); one where only binary succeeds has
+        // ratio +∞ and bounds nothing; any other miss leaves the comparison undecided.
+        let mut skewed = Vec::new();
+        let mut undecided = Vec::new();
+        for race in races.iter().filter(|race| !race.balanced) {
+            match race.partial_over_binary() {
+                Some(ratio) => skewed.push(ratio),
+                None if race.binary.never() && race.partial.interval().is_some() => {
+                    skewed.push(Bounds::point(0.0))
+                }
+                None if race.partial.never() && race.binary.interval().is_some() => {}
+                None => undecided.push(race.point.clone()),
+            }
+        }
+        if !undecided.is_empty() {
+            parts.push(rules::error(
+                format!("{name}: skewed ratios"),
+                format!(
+                    "a success time was reached at one tolerance only at {}",
+                    undecided.join(", ")
+                ),
+            ));
+            continue;
+        }
         let smallest_skewed = Bounds::new(
             skewed.iter().map(|b| b.lower).fold(f64::INFINITY, f64::min),
             skewed.iter().map(|b| b.upper).fold(f64::INFINITY, f64::min),
@@ -381,7 +401,7 @@ fn group_relative(case: &Case) -> Result<Vec<Part>, Error> {
     for size in &group_sizes {
         let size = to_f64(size) as u32;
         let all = compositions(size);
-        let mut iff_holds = true;
+        let (mut agreeing, mut checked) = (0u64, 0u64);
         let mut vanishing = BigRational::zero();
         for counts in &all {
             for partial in [false, true] {
@@ -395,7 +415,8 @@ fn group_relative(case: &Case) -> Result<Vec<Part>, Error> {
                     .windows(2)
                     .all(|pair| pair[0] == pair[1]);
                 for features in [&tabular, &product] {
-                    iff_holds &= update_vanishes(counts, &rewards, features) == equal;
+                    checked += 1;
+                    agreeing += u64::from(update_vanishes(counts, &rewards, features) == equal);
                 }
                 if !partial && update_vanishes(counts, &rewards, &product) {
                     vanishing += multinomial(counts, &policy);
@@ -408,8 +429,8 @@ fn group_relative(case: &Case) -> Result<Vec<Part>, Error> {
         parts.push(rules::exact_predicate(
             format!("G = {size}: update = 0 iff all rewards are equal (both rewards, both parametrizations)"),
             "for every composition of the group",
-            Value::Count { hits: u64::from(iff_holds), total: 1 },
-            iff_holds,
+            Value::Count { hits: agreeing, total: checked },
+            agreeing == checked,
         ));
         parts.push(rules::exact_equal(
             format!("G = {size}: P(binary update = 0) = (1 − P)^G + P^G"),

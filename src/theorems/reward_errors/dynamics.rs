@@ -285,7 +285,8 @@ impl FlowPlan {
     }
 }
 
-fn flow_velocity(bandit: &Bandit) -> impl Fn(&[f64], &mut [f64]) + '_ {
+/// The gradient-flow vector field θ̇ = ∇V_train(θ).
+pub fn flow_velocity(bandit: &Bandit) -> impl Fn(&[f64], &mut [f64]) + '_ {
     move |parameters: &[f64], velocity: &mut [f64]| {
         let mut policy = vec![0.0; bandit.outputs()];
         bandit.policy_into(parameters, &mut policy);

@@ -83,6 +83,7 @@ pub fn harm_aware_indicator_by_maximum<T: Ord>(
 /// cancels in every ratio: sums of integers are exact and far cheaper than sums of
 /// fractions.
 struct Tally {
+    form: IndicatorForm,
     count: u64,
     accurate: u64,
     harm_aware: u64,
@@ -92,8 +93,9 @@ struct Tally {
 }
 
 impl Tally {
-    fn new() -> Self {
+    fn new(form: IndicatorForm) -> Self {
         Tally {
+            form,
             count: 0,
             accurate: 0,
             harm_aware: 0,
@@ -111,7 +113,12 @@ impl Tally {
         weight: BigInt,
     ) {
         let accurate = accuracy_indicator(preferred, dispreferred);
-        let harm_aware = harm_aware_indicator(preferred, dispreferred, baseline);
+        let harm_aware = match self.form {
+            IndicatorForm::Code => harm_aware_indicator(preferred, dispreferred, baseline),
+            IndicatorForm::Paper => {
+                harm_aware_indicator_by_maximum(preferred, dispreferred, baseline)
+            }
+        };
         self.count += 1;
         if accurate {
             self.accurate += 1;
@@ -160,15 +167,34 @@ fn numerators(policy: &[BigRational]) -> Vec<BigInt> {
         .collect()
 }
 
+/// Which form of the harm-aware indicator a tally uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IndicatorForm {
+    /// The authors' code: ordered correctly, or every dispreferred output below V̂.
+    Code,
+    /// The paper: max r− < max(r+, V̂).
+    Paper,
+}
+
 /// Pairwise metrics over all ground-truth-strict pairs; `None` when r_G is constant.
 pub fn pairwise(
     policy: &[BigRational],
     ground_truth: &[BigRational],
     proxy: &[BigRational],
 ) -> Option<Metrics> {
+    pairwise_in_form(policy, ground_truth, proxy, IndicatorForm::Code)
+}
+
+/// Pairwise metrics with the chosen form of the harm-aware indicator.
+pub fn pairwise_in_form(
+    policy: &[BigRational],
+    ground_truth: &[BigRational],
+    proxy: &[BigRational],
+    form: IndicatorForm,
+) -> Option<Metrics> {
     let (proxy, baseline) = integer_scores(proxy, &dot(policy, proxy));
     let weights = numerators(policy);
-    let mut tally = Tally::new();
+    let mut tally = Tally::new(form);
     for y in 0..policy.len() {
         for z in 0..policy.len() {
             if ground_truth[y] > ground_truth[z] {
@@ -192,9 +218,20 @@ pub fn one_vs_many(
     proxy: &[BigRational],
     negatives: usize,
 ) -> Option<Metrics> {
+    one_vs_many_in_form(policy, ground_truth, proxy, negatives, IndicatorForm::Code)
+}
+
+/// One-vs-many metrics with the chosen form of the harm-aware indicator.
+pub fn one_vs_many_in_form(
+    policy: &[BigRational],
+    ground_truth: &[BigRational],
+    proxy: &[BigRational],
+    negatives: usize,
+    form: IndicatorForm,
+) -> Option<Metrics> {
     let (proxy, baseline) = integer_scores(proxy, &dot(policy, proxy));
     let weights = numerators(policy);
-    let mut tally = Tally::new();
+    let mut tally = Tally::new(form);
     for preferred in 0..policy.len() {
         let worse: Vec<usize> = (0..policy.len())
             .filter(|&z| ground_truth[z] < ground_truth[preferred])

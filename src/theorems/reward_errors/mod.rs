@@ -402,7 +402,7 @@ static PARAMETERS: &[ParameterSpec] = &[
         name: "stated_value",
         kind: ParameterKind::Number(Domain::REAL),
         default: None,
-        description: "a stated decimal truncation of the travel time",
+        description: "a stated decimal value of the travel time, checked as correctly rounded",
     },
     ParameterSpec {
         name: "window_start",
@@ -431,8 +431,8 @@ static PARAMETERS: &[ParameterSpec] = &[
     ParameterSpec {
         name: "negligible_probability",
         kind: ParameterKind::Number(Domain::OPEN_UNIT),
-        default: Some("0.001"),
-        description: "π₀ below which an error is predicted benign type II",
+        default: Some("0.01"),
+        description: "π₀ below which an error is predicted benign type II (the zoo's 1/100)",
     },
     ParameterSpec {
         name: "proxy_values",
