@@ -35,10 +35,7 @@ fn quick_tier(bencher: Bencher) {
         "/theorems/reward_errors.toml"
     )))
     .unwrap();
-    let options = RunOptions {
-        tier: Tier::Quick,
-        claims: Vec::new(),
-    };
+    let options = RunOptions::tier(Tier::Quick);
     bencher.bench_local(|| {
         memo::clear();
         run(&suite, &options)

@@ -14,7 +14,7 @@
 //! - [`claim`]: claims, predictions, measurements, verdicts and the comparison rules.
 //! - [`suite`]: suite files (`theorems/*.toml`), parameters, running cases.
 //! - [`theorems`]: the shipped theorems and the [`Theorem`](theorems::Theorem) trait.
-//! - [`report`]: tables and JSON.
+//! - [`report`]: tables, JSON, Markdown, JUnit XML and SVG figures.
 //!
 //! ## Checking a claim from Rust
 //! ```no_run
@@ -22,7 +22,8 @@
 //! use thmcheck::suite::{RunOptions, Suite, Tier, run};
 //!
 //! let suite = Suite::load(Path::new("theorems/reward_errors.toml")).unwrap();
-//! let report = run(&suite, &RunOptions { tier: Tier::Quick, claims: vec!["RE-8".into()] });
+//! let options = RunOptions { claims: vec!["RE-8".into()], ..RunOptions::tier(Tier::Quick) };
+//! let report = run(&suite, &options);
 //! for result in &report.results {
 //!     println!("{} {}: {}", result.claim, result.case, result.verdict);
 //! }

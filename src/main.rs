@@ -4,6 +4,7 @@
 //! bad usage or input.
 
 use std::collections::BTreeMap;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -13,7 +14,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use thmcheck::claim::ClaimInfo;
 use thmcheck::report;
-use thmcheck::suite::{self, RunOptions, Suite, SuiteReport, Tier, format_value, validate};
+use thmcheck::suite::{self, RunOptions, Shard, Suite, SuiteReport, Tier, format_value, validate};
 use thmcheck::theorems::{self, Theorem};
 
 #[derive(Parser)]
@@ -44,6 +45,25 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// Run only share k of N (k/N, from 1): a deterministic split of the cases, to be
+        /// combined with `thmcheck merge`.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<Shard>,
+        /// Write the report to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Combine the JSON reports of shards (`check --shard k/N --format json`) into one.
+    Merge {
+        /// The shards' JSON reports.
+        #[arg(required = true)]
+        reports: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Write the report to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// Show a claim's statement, formula, assumptions, parameters and cases, and run it.
     Explain {
@@ -86,8 +106,14 @@ impl From<TierArgument> for Tier {
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
+    /// Aligned text for the terminal.
     Table,
+    /// The versioned JSON report (docs/json-schema.md).
     Json,
+    /// A pull-request comment: summary per suite, then what did not hold.
+    Markdown,
+    /// JUnit XML for CI systems.
+    Junit,
 }
 
 /// An error the user caused (bad input): exit status 2.
@@ -143,7 +169,20 @@ fn execute(arguments: Arguments) -> Result<ExitCode> {
             targets,
             tier,
             format,
-        } => check(&directory, &targets, tier.into(), format),
+            shard,
+            output,
+        } => {
+            let options = RunOptions {
+                shard,
+                ..RunOptions::tier(tier.into())
+            };
+            check(&directory, &targets, &options, format, output.as_deref())
+        }
+        Command::Merge {
+            reports,
+            format,
+            output,
+        } => merge(&reports, format, output.as_deref()),
         Command::Explain {
             claim,
             tier,
@@ -241,7 +280,11 @@ fn select(directory: &Path, targets: &[String]) -> Result<Vec<Selection>> {
     Ok(selections)
 }
 
-fn run_selections(directory: &Path, targets: &[String], tier: Tier) -> Result<Vec<SuiteReport>> {
+fn run_selections(
+    directory: &Path,
+    targets: &[String],
+    options: &RunOptions,
+) -> Result<Vec<SuiteReport>> {
     let selections = select(directory, targets)?;
     // Load and validate every file before running anything.
     let suites = selections
@@ -252,32 +295,132 @@ fn run_selections(directory: &Path, targets: &[String], tier: Tier) -> Result<Ve
         .iter()
         .zip(&selections)
         .map(|(suite, selection)| {
-            suite::run(
-                suite,
-                &RunOptions {
-                    tier,
-                    claims: selection.claims.clone(),
-                },
-            )
+            let options = RunOptions {
+                claims: selection.claims.clone(),
+                ..options.clone()
+            };
+            let bar = ProgressDisplay::new(suite.theorem.info().id);
+            let report = suite::run_observed(suite, &options, &|progress| bar.update(progress));
+            bar.finish();
+            report
         })
         .collect())
 }
 
-fn check(directory: &Path, targets: &[String], tier: Tier, format: Format) -> Result<ExitCode> {
-    let start = Instant::now();
-    let reports = run_selections(directory, targets, tier)?;
-    match format {
-        Format::Table => print!("{}", report::table(&reports, start.elapsed().as_secs_f64())),
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&report::json(&reports, tier))?
-        ),
+/// A progress bar on standard error while a suite runs, shown only when standard
+/// error is a terminal (and after a second, so short runs stay quiet).
+struct ProgressDisplay {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl ProgressDisplay {
+    fn new(name: &str) -> Self {
+        if !std::io::stderr().is_terminal() {
+            return ProgressDisplay { bar: None };
+        }
+        let bar = indicatif::ProgressBar::hidden();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{prefix} [{bar:30}] {pos}/{len} cases, {elapsed} elapsed, about {eta} left",
+            )
+            .expect("a valid template")
+            .progress_chars("=> "),
+        );
+        bar.set_prefix(name.to_string());
+        ProgressDisplay { bar: Some(bar) }
     }
-    Ok(if reports.iter().any(SuiteReport::fails) {
+
+    fn update(&self, progress: suite::Progress) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(progress.total as u64);
+            bar.set_position(progress.done as u64);
+            if bar.is_hidden() && bar.elapsed().as_secs_f64() > 1.0 {
+                bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Renders reports in a format, to a file or standard output.
+fn emit(
+    reports: &[SuiteReport],
+    tier: Tier,
+    format: Format,
+    seconds: f64,
+    output: Option<&Path>,
+) -> Result<()> {
+    let text = match format {
+        Format::Table => report::table(reports, seconds),
+        Format::Json => serde_json::to_string_pretty(&report::json(reports, tier))? + "\n",
+        Format::Markdown => report::markdown(reports),
+        Format::Junit => report::junit(reports, report::Timing::Include),
+    };
+    match output {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+        }
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
+}
+
+fn exit_status(reports: &[SuiteReport]) -> ExitCode {
+    if reports.iter().any(SuiteReport::fails) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    })
+    }
+}
+
+fn check(
+    directory: &Path,
+    targets: &[String],
+    options: &RunOptions,
+    format: Format,
+    output: Option<&Path>,
+) -> Result<ExitCode> {
+    let start = Instant::now();
+    let reports = run_selections(directory, targets, options)?;
+    emit(
+        &reports,
+        options.tier,
+        format,
+        start.elapsed().as_secs_f64(),
+        output,
+    )?;
+    Ok(exit_status(&reports))
+}
+
+fn merge(files: &[PathBuf], format: Format, output: Option<&Path>) -> Result<ExitCode> {
+    let mut shards = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(file).map_err(|source| {
+            input_error(thmcheck::Error::Io {
+                path: file.clone(),
+                source,
+            })
+        })?;
+        let suites = report::suites_from_json(&text)
+            .map_err(|message| input_error(anyhow::anyhow!("{}: {message}", file.display())))?;
+        shards.extend(suites);
+    }
+    let reports = suite::merge(shards).map_err(input_error)?;
+    let tier = reports.first().map_or(Tier::Quick, |report| report.tier);
+    let seconds = reports
+        .iter()
+        .flat_map(|report| &report.results)
+        .map(|result| result.seconds)
+        .sum();
+    emit(&reports, tier, format, seconds, output)?;
+    Ok(exit_status(&reports))
 }
 
 fn explain(directory: &Path, claim_id: &str, tier: Tier, no_run: bool) -> Result<ExitCode> {
@@ -352,13 +495,11 @@ fn explain(directory: &Path, claim_id: &str, tier: Tier, no_run: bool) -> Result
         return Ok(ExitCode::SUCCESS);
     }
     println!();
-    let report = suite::run(
-        &suite,
-        &RunOptions {
-            tier,
-            claims: vec![claim.id.to_string()],
-        },
-    );
+    let options = RunOptions {
+        claims: vec![claim.id.to_string()],
+        ..RunOptions::tier(tier)
+    };
+    let report = suite::run(&suite, &options);
     print!("{}", report::verdict_table(&report));
     Ok(if report.fails() {
         ExitCode::from(1)
@@ -413,8 +554,8 @@ fn eval(theorem_id: &str, assignments: &[String], format: Format) -> Result<Exit
         .map_err(input_error)
         .context("evaluating the closed forms")?;
     match format {
-        Format::Table => print!("{}", report::closed_form_table(&rows)),
         Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+        _ => print!("{}", report::closed_form_table(&rows)),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -12,13 +12,7 @@ use thmcheck::theorems::{self, Theorem};
 static REPORT: LazyLock<SuiteReport> = LazyLock::new(|| {
     let suite = Suite::load(Path::new("theorems/reward_errors.toml"))
         .expect("the shipped suite file is valid");
-    run(
-        &suite,
-        &RunOptions {
-            tier: Tier::Quick,
-            claims: Vec::new(),
-        },
-    )
+    run(&suite, &RunOptions::tier(Tier::Quick))
 });
 
 fn result(claim: &str) -> &'static CaseResult {
@@ -113,13 +107,7 @@ fn one_certified_step_agrees_with_gradient_ascent() {
 fn overflowing_simulations_are_errors_never_passes() {
     let source = "theorem = \"reward-errors\"\n[[case]]\nclaim = \"RE-9\"\nname = \"huge step\"\n[case.parameters]\nlearning_rate = 1e300\n";
     let suite = Suite::parse(Path::new("overflow.toml"), source).unwrap();
-    let report = run(
-        &suite,
-        &RunOptions {
-            tier: Tier::Quick,
-            claims: Vec::new(),
-        },
-    );
+    let report = run(&suite, &RunOptions::tier(Tier::Quick));
     let result = report
         .results
         .iter()

@@ -11,12 +11,13 @@ pub mod rules;
 use std::fmt;
 
 use num_rational::BigRational;
-use serde::{Serialize, Serializer};
+use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize, Serializer};
 
 use crate::exact::{Bounds, Interval, format_rational};
 
 /// The outcome of checking a claim, or one part of it, on one case.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// Certified by the comparison rule of the claim's kind.
@@ -335,6 +336,61 @@ impl Serialize for Value {
     }
 }
 
+impl<'de> Deserialize<'de> for Value {
+    /// Reads the forms [`Value`] serializes to. An enclosure comes back as the interval
+    /// between its printed decimal ends, which were rounded outward and so still
+    /// enclose the original value.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let map = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
+        let (key, content) = map
+            .into_iter()
+            .next()
+            .ok_or_else(|| de::Error::custom("an empty value"))?;
+        let rational = |text: &serde_json::Value| -> Result<BigRational, D::Error> {
+            let text = text
+                .as_str()
+                .ok_or_else(|| de::Error::custom("a rational must be a string"))?;
+            crate::exact::parse_rational(text).map_err(de::Error::custom)
+        };
+        Ok(match key.as_str() {
+            "exact" => Value::Exact(rational(&content)?),
+            "enclosure" => {
+                let ends = content
+                    .as_array()
+                    .filter(|ends| ends.len() == 2)
+                    .ok_or_else(|| de::Error::custom("an enclosure has two ends"))?;
+                Value::Enclosure(Interval::between(
+                    &rational(&ends[0])?,
+                    &rational(&ends[1])?,
+                    crate::exact::DEFAULT_PRECISION,
+                ))
+            }
+            "number" => Value::Number(match &content {
+                serde_json::Value::String(text) => text.parse().map_err(de::Error::custom)?,
+                other => other
+                    .as_f64()
+                    .ok_or_else(|| de::Error::custom("a number"))?,
+            }),
+            "count" => {
+                let pair: [u64; 2] = serde_json::from_value(content).map_err(de::Error::custom)?;
+                Value::Count {
+                    hits: pair[0],
+                    total: pair[1],
+                }
+            }
+            "label" => Value::Label(
+                content
+                    .as_str()
+                    .ok_or_else(|| de::Error::custom("a label is a string"))?
+                    .to_string(),
+            ),
+            "not_reached" => Value::NotReached,
+            "empty" => Value::Empty,
+            other => return Err(de::Error::custom(format!("unknown value kind `{other}`"))),
+        })
+    }
+}
+
 /// JSON cannot hold NaN or infinities; they travel as strings.
 fn finite_or_text(value: f64) -> serde_json::Value {
     if value.is_finite() {
@@ -398,7 +454,7 @@ pub fn format_supported(value: f64, interval: &Bounds) -> String {
 }
 
 /// What the theory predicts for one part of a claim.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Prediction {
     /// The relation and value in words, e.g. `= 23/100`, `≤ 0.05`, `∈ [0.95, 1.05]`.
     pub statement: String,
@@ -407,7 +463,7 @@ pub struct Prediction {
 }
 
 /// What the harness measured for one part of a claim.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Measurement {
     /// The measured value.
     pub value: Value,
@@ -506,7 +562,7 @@ mod tests {
 }
 
 /// The comparison rule that decided a part.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
     /// Rational identity or value: equal, or Violated.
@@ -555,7 +611,7 @@ impl fmt::Display for Rule {
 }
 
 /// One checked part of a claim on one case.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Part {
     /// What this part checks, e.g. `(b) initial rate dV_G/dt`.
     pub label: String,

@@ -1,8 +1,15 @@
-//! Rendering results: terminal tables, JSON, and the snapshot tables.
+//! Rendering results: terminal tables, JSON, Markdown, JUnit XML, and the snapshot
+//! tables.
 //!
 //! The library computes; this module only formats. Tables are plain text with aligned
 //! columns; JSON follows the schema in `docs/json-schema.md` (versioned by
 //! [`SCHEMA_VERSION`]).
+
+mod junit;
+mod markdown;
+
+pub use junit::{Timing, junit};
+pub use markdown::markdown;
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -193,6 +200,32 @@ pub fn json(reports: &[SuiteReport], tier: Tier) -> serde_json::Value {
         "suites": reports,
         "summary": summarize(reports),
     })
+}
+
+/// Reads the suite reports back from a JSON report (for merging shards).
+///
+/// # Errors
+/// A message when the text is not a JSON report of this schema version.
+pub fn suites_from_json(text: &str) -> Result<Vec<SuiteReport>, String> {
+    let document: serde_json::Value =
+        serde_json::from_str(text).map_err(|error| format!("not JSON: {error}"))?;
+    match document
+        .get("schema_version")
+        .and_then(serde_json::Value::as_u64)
+    {
+        Some(version) if version == u64::from(SCHEMA_VERSION) => {}
+        Some(version) => {
+            return Err(format!(
+                "schema version {version}; this thmcheck reads version {SCHEMA_VERSION}"
+            ));
+        }
+        None => return Err("no schema_version: not a thmcheck JSON report".into()),
+    }
+    let suites = document
+        .get("suites")
+        .cloned()
+        .ok_or("no suites in the report")?;
+    serde_json::from_value(suites).map_err(|error| format!("malformed suites: {error}"))
 }
 
 /// The worst verdict of each claim, across reports, for exit codes and summaries.

@@ -59,7 +59,7 @@ impl std::fmt::Display for Tier {
 }
 
 /// Which tiers run a case.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CaseTier {
     /// Both tiers.
@@ -80,7 +80,7 @@ impl CaseTier {
 }
 
 /// Where something was written in a suite file.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Location {
     /// The file.
     pub file: PathBuf,
@@ -426,7 +426,7 @@ impl Suite {
 }
 
 /// The result of checking one claim on one case.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CaseResult {
     /// The claim ID.
     pub claim: String,
@@ -447,7 +447,7 @@ pub struct CaseResult {
 }
 
 /// The results of one suite at one tier.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SuiteReport {
     /// The theorem's suite identifier.
     pub theorem: String,
@@ -489,6 +489,57 @@ pub struct RunOptions {
     pub tier: Tier,
     /// Claim IDs to run; empty means all.
     pub claims: Vec<String>,
+    /// A deterministic share of the cases, for splitting a run across machines.
+    pub shard: Option<Shard>,
+}
+
+impl RunOptions {
+    /// Every case of the tier.
+    pub fn tier(tier: Tier) -> Self {
+        RunOptions {
+            tier,
+            claims: Vec::new(),
+            shard: None,
+        }
+    }
+}
+
+/// Share `index` (0-based) of `count`: the cases whose position in the suite's ordered
+/// case list is `index` modulo `count`. The union of all shares is the whole run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// Which share, from 0.
+    pub index: usize,
+    /// How many shares.
+    pub count: usize,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    /// Reads `k/N` with 1 ≤ k ≤ N, as written on the command line.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let expected = format!("`{text}` is not a shard; expected k/N with 1 ≤ k ≤ N, e.g. 2/4");
+        let (share, count) = text.split_once('/').ok_or_else(|| expected.clone())?;
+        let share: usize = share.trim().parse().map_err(|_| expected.clone())?;
+        let count: usize = count.trim().parse().map_err(|_| expected.clone())?;
+        if share == 0 || share > count {
+            return Err(expected);
+        }
+        Ok(Shard {
+            index: share - 1,
+            count,
+        })
+    }
+}
+
+/// How far a run has come, for progress displays.
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    /// Cases finished.
+    pub done: usize,
+    /// Cases in the run.
+    pub total: usize,
 }
 
 /// Checks one case, turning failures and panics into Error parts.
@@ -540,6 +591,15 @@ pub fn check_case(theorem: &dyn Theorem, claim: &ClaimInfo, case: &Case, tier: T
 
 /// Runs a suite's cases in parallel; results come back in a fixed order.
 pub fn run(suite: &Suite, options: &RunOptions) -> SuiteReport {
+    run_observed(suite, options, &|_| {})
+}
+
+/// Runs a suite like [`run`], telling `observe` after each finished case.
+pub fn run_observed(
+    suite: &Suite,
+    options: &RunOptions,
+    observe: &(dyn Fn(Progress) + Sync),
+) -> SuiteReport {
     let wanted = |id: &str| {
         options.claims.is_empty()
             || options
@@ -574,20 +634,36 @@ pub fn run(suite: &Suite, options: &RunOptions) -> SuiteReport {
             }
         })
         .collect();
+    let jobs: Vec<_> = match options.shard {
+        Some(shard) => jobs
+            .into_iter()
+            .enumerate()
+            .filter(|(index, _)| index % shard.count == shard.index)
+            .map(|(_, job)| job)
+            .collect(),
+        None => jobs,
+    };
+    let total = jobs.len();
+    let done = std::sync::atomic::AtomicUsize::new(0);
     let results = jobs
         .par_iter()
-        .map(|(claim, case)| match case {
-            Some(case) => check_case(suite.theorem, claim, case, options.tier),
-            None => CaseResult {
-                claim: claim.id.to_string(),
-                case: String::new(),
-                location: None,
-                tier: None,
-                verdict: Verdict::OutOfScope,
-                parts: vec![rules::out_of_scope("case", "no case in the suite file")],
-                seeds: Vec::new(),
-                seconds: 0.0,
-            },
+        .map(|(claim, case)| {
+            let result = match case {
+                Some(case) => check_case(suite.theorem, claim, case, options.tier),
+                None => CaseResult {
+                    claim: claim.id.to_string(),
+                    case: String::new(),
+                    location: None,
+                    tier: None,
+                    verdict: Verdict::OutOfScope,
+                    parts: vec![rules::out_of_scope("case", "no case in the suite file")],
+                    seeds: Vec::new(),
+                    seconds: 0.0,
+                },
+            };
+            let done = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            observe(Progress { done, total });
+            result
         })
         .collect();
     SuiteReport {
@@ -598,9 +674,78 @@ pub fn run(suite: &Suite, options: &RunOptions) -> SuiteReport {
     }
 }
 
+/// Combines the reports of shards into one report per suite, in the order a single run
+/// would give: claim order, then the order of the cases in the suite file.
+///
+/// # Errors
+/// [`Error::Parameter`] when the shards were run at different tiers, or when a case
+/// appears in two shards.
+pub fn merge(shards: Vec<SuiteReport>) -> Result<Vec<SuiteReport>, Error> {
+    let mut merged: Vec<SuiteReport> = Vec::new();
+    for shard in shards {
+        match merged
+            .iter_mut()
+            .find(|report| report.theorem == shard.theorem && report.file == shard.file)
+        {
+            Some(report) if report.tier != shard.tier => {
+                return Err(Error::Parameter {
+                    name: "tier".into(),
+                    message: format!(
+                        "shards of {} were run at the {} and the {} tier",
+                        report.theorem, report.tier, shard.tier
+                    ),
+                });
+            }
+            Some(report) => report.results.extend(shard.results),
+            None => merged.push(shard),
+        }
+    }
+    for report in &mut merged {
+        let order: Vec<&str> = theorems::find(&report.theorem)
+            .map(|theorem| theorem.claims().iter().map(|claim| claim.id).collect())
+            .unwrap_or_default();
+        let position = |claim: &str| {
+            order
+                .iter()
+                .position(|id| *id == claim)
+                .unwrap_or(usize::MAX)
+        };
+        report.results.sort_by(|a, b| {
+            let line =
+                |result: &CaseResult| result.location.as_ref().map_or(0, |location| location.line);
+            (position(&a.claim), &a.claim, line(a)).cmp(&(position(&b.claim), &b.claim, line(b)))
+        });
+        if let Some(pair) = report
+            .results
+            .windows(2)
+            .find(|pair| pair[0].claim == pair[1].claim && pair[0].case == pair[1].case)
+        {
+            return Err(Error::Parameter {
+                name: "shards".into(),
+                message: format!(
+                    "{} case \"{}\" appears in two shards",
+                    pair[0].claim, pair[0].case
+                ),
+            });
+        }
+    }
+    Ok(merged)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shards_parse_as_one_based_shares() {
+        assert_eq!(
+            "2/4".parse::<Shard>().unwrap(),
+            Shard { index: 1, count: 4 }
+        );
+        assert!("0/4".parse::<Shard>().is_err());
+        assert!("5/4".parse::<Shard>().is_err());
+        assert!("two".parse::<Shard>().is_err());
+    }
 
     #[test]
     fn lines_and_columns_are_one_based() {
