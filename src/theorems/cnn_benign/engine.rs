@@ -708,6 +708,31 @@ mod tests {
         (data, initial, run)
     }
 
+    #[test]
+    fn divergence_is_an_error_not_a_result() {
+        let mut setting = small_setting();
+        setting.output_init = 1.0;
+        setting.learning_rate = 1e6;
+        let data = Dataset::draw(&setting, &mut random_stream(&["engine"], 1));
+        let initial = Network::initialize(&setting, &mut random_stream(&["engine-init"], 1));
+        let options = RunOptions {
+            diagnostics: false,
+            record_shifts: false,
+        };
+        let outcome = train(&setting, data, initial, options, random_stream(&["t"], 1));
+        assert!(matches!(outcome, Err(Error::Numerical(_))));
+    }
+
+    #[test]
+    fn the_step_size_guard_names_itself() {
+        let mut setting = small_setting();
+        setting.output_init = 10.0;
+        let reason = crate::theorems::cnn_benign::runs::guard_violation(&setting).unwrap();
+        assert!(reason.contains("§7.6"), "{reason}");
+        setting.output_init = 0.1;
+        assert!(crate::theorems::cnn_benign::runs::guard_violation(&setting).is_none());
+    }
+
     /// The engine's step agrees with the exact rational gradient step.
     #[test]
     fn one_engine_step_matches_the_exact_step() {
