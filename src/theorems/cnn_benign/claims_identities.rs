@@ -3,8 +3,9 @@
 
 use nalgebra::{DMatrix, DVector};
 use num_traits::Zero;
+use rayon::prelude::*;
 
-use super::engine::Run;
+use super::engine::{Run, UNIT_ROUNDOFF};
 use super::exact_steps::{
     RationalNetwork, class_balance_residual, exact_decomposition, has_zero_activation,
     random_instance, rational_data, step_residuals,
@@ -254,10 +255,11 @@ fn step_balance(case: &Case) -> Result<Vec<Part>, Error> {
             .as_ref()
             .map_or(0.0, |ids| ids.balance_budget_ratio)
     });
-    let mut exact_holding = 0;
-    for run in &runs {
-        exact_holding += u64::from(exact_worst_step(run, &[1])?);
-    }
+    let exact: Vec<bool> = runs
+        .par_iter()
+        .map(|run| exact_worst_step(run, &[1]))
+        .collect::<Result<_, _>>()?;
+    let exact_holding = exact.iter().filter(|&&holds| holds).count() as u64;
     Ok(vec![
         residual_part(
             format!(
@@ -471,6 +473,34 @@ pub(super) fn least_squares_slope(points: &[(f64, f64)]) -> f64 {
     covariance / variance
 }
 
+/// The largest relative difference between the explicit and the coefficient-space run:
+/// output weights, the loss along the run, and ‖Δw‖ at the end (different step counts
+/// count as a difference of 1).
+fn engine_difference(run: &Run, other: &super::coefficients::CoefficientRun) -> f64 {
+    if run.steps_taken != other.steps_taken {
+        return 1.0;
+    }
+    let relative = |a: f64, b: f64| (a - b).abs() / a.abs().max(b.abs()).max(f64::MIN_POSITIVE);
+    let outputs = run
+        .last
+        .output
+        .iter()
+        .zip(&other.last.output)
+        .map(|(a, b)| relative(*a, *b));
+    let losses = run
+        .losses
+        .iter()
+        .zip(&other.losses)
+        .map(|(a, b)| relative(*a, *b));
+    let shifts = (0..run.initial.neurons()).map(|r| {
+        relative(
+            (run.last.hidden.column(r) - run.initial.hidden.column(r)).norm(),
+            other.hidden_shifts[r],
+        )
+    });
+    outputs.chain(losses).chain(shifts).fold(0.0, f64::max)
+}
+
 /// W rebuilt from (γ, ρ) against the simulated W: the largest relative column error.
 fn rebuild_error(run: &Run) -> f64 {
     let data = &run.data;
@@ -568,6 +598,23 @@ fn coefficients(case: &Case) -> Result<Vec<Part>, Error> {
                 ))
             },
         ));
+        // The recursions as a simulator: the coefficient-space engine against W.
+        let coefficient_run = runs::simulate_coefficients(&spec.setting, seed)?;
+        let (samples, dimension) = (run.data.samples(), run.data.dimension());
+        let tolerance =
+            64.0 * UNIT_ROUNDOFF * (samples + dimension) as f64 * run.steps_taken as f64;
+        parts.push(residual_part(
+            format!(
+                "{name} noise: coefficient-space GD reproduces v_T, L_t, ‖Δw‖ (tolerance 64u(n + d)T)"
+            ),
+            engine_difference(&run, &coefficient_run),
+            tolerance,
+            || {
+                Err(Error::Numerical(
+                    "no exact re-run of a whole trajectory; see the exact part".into(),
+                ))
+            },
+        ));
     }
     let spec = variant(case, |s| s.noise = NoiseLaw::Blocks)?;
     let run = runs::cached(&spec.setting, seed)?;
@@ -605,15 +652,19 @@ fn two_mode_form(case: &Case) -> Result<Vec<Part>, Error> {
     let (worst, residual) = worst_run(&runs, |run| {
         run.identities.as_ref().map_or(0.0, |ids| ids.mode_relative)
     });
-    let mut exact_holding = 0;
-    let mut checked = 0;
-    for run in runs.iter().filter(|run| {
-        run.setting.output_sharing == OutputSharing::PerNeuron
-            && run.setting.output_layer == OutputLayer::Trainable
-    }) {
-        checked += 1;
-        exact_holding += u64::from(exact_worst_step(run, &[2, 3])?);
-    }
+    let eligible: Vec<&std::sync::Arc<Run>> = runs
+        .iter()
+        .filter(|run| {
+            run.setting.output_sharing == OutputSharing::PerNeuron
+                && run.setting.output_layer == OutputLayer::Trainable
+        })
+        .collect();
+    let checked = eligible.len() as u64;
+    let exact: Vec<bool> = eligible
+        .par_iter()
+        .map(|run| exact_worst_step(run, &[2, 3]))
+        .collect::<Result<_, _>>()?;
+    let exact_holding = exact.iter().filter(|&&holds| holds).count() as u64;
     Ok(vec![
         residual_part(
             format!(

@@ -150,18 +150,18 @@ impl Run {
 }
 
 /// The preallocated workspace of the step loop.
-struct Workspace {
-    noise_activations: DMatrix<f64>,
-    coefficients: DMatrix<f64>,
+pub(super) struct Workspace {
+    pub(super) noise_activations: DMatrix<f64>,
+    pub(super) coefficients: DMatrix<f64>,
     directions: DMatrix<f64>,
-    signal_activations: Vec<f64>,
-    loss_weights: Vec<f64>,
-    signal_coefficient: Vec<f64>,
-    bias_coefficient: Vec<f64>,
-    output_gradient: Vec<f64>,
-    unit_output_gradient: Vec<f64>,
-    new_output: Vec<f64>,
-    used_output: Vec<f64>,
+    pub(super) signal_activations: Vec<f64>,
+    pub(super) loss_weights: Vec<f64>,
+    pub(super) signal_coefficient: Vec<f64>,
+    pub(super) bias_coefficient: Vec<f64>,
+    pub(super) output_gradient: Vec<f64>,
+    pub(super) unit_output_gradient: Vec<f64>,
+    pub(super) new_output: Vec<f64>,
+    pub(super) used_output: Vec<f64>,
     norms_squared: Vec<f64>,
     new_norms_squared: Vec<f64>,
     projections: Vec<f64>,
@@ -173,16 +173,85 @@ struct Workspace {
     bias: bool,
 }
 
-/// Signs y_i f(x_i) on the training set, the loss, and −ℓ′_i, from the activations in
-/// the workspace.
+impl Workspace {
+    /// Buffers for a run of `setting` on `data` from `initial`.
+    pub(super) fn new(setting: &Setting, data: &Dataset, initial: &Network) -> Workspace {
+        let samples = data.samples();
+        let neurons = initial.neurons();
+        let units = if setting.output_sharing == OutputSharing::PerClass {
+            2
+        } else {
+            neurons
+        };
+        Workspace {
+            noise_activations: DMatrix::zeros(samples, neurons),
+            coefficients: DMatrix::zeros(samples, neurons),
+            directions: DMatrix::zeros(data.dimension(), neurons),
+            signal_activations: vec![0.0; neurons],
+            loss_weights: vec![0.0; samples],
+            signal_coefficient: vec![0.0; neurons],
+            bias_coefficient: vec![0.0; neurons],
+            output_gradient: vec![0.0; neurons],
+            unit_output_gradient: vec![0.0; units],
+            new_output: vec![0.0; neurons],
+            used_output: vec![0.0; neurons],
+            norms_squared: vec![0.0; neurons],
+            new_norms_squared: vec![0.0; neurons],
+            projections: vec![0.0; neurons],
+            new_projections: vec![0.0; neurons],
+            direction_norms_squared: vec![0.0; neurons],
+            direction_bounds: vec![0.0; neurons],
+            before: initial.clone(),
+            noise_norms: data
+                .noise_norms_squared()
+                .iter()
+                .map(|value| value.sqrt())
+                .collect(),
+            bias: setting.bias,
+        }
+    }
+}
+
+/// The output layer's step: per-unit gradients g_v (summed over a class when shared),
+/// the new v, and the v the hidden step uses (old v, or new v for a sequential update).
+pub(super) fn step_output(setting: &Setting, network: &Network, work: &mut Workspace) {
+    let m = setting.filters_per_class;
+    let shared = setting.output_sharing == OutputSharing::PerClass;
+    let unit_of = |r: usize| if shared { r / m } else { r };
+    let trainable = setting.output_layer == OutputLayer::Trainable;
+    work.unit_output_gradient.iter_mut().for_each(|g| *g = 0.0);
+    for r in 0..network.neurons() {
+        work.unit_output_gradient[unit_of(r)] += work.output_gradient[r];
+    }
+    for r in 0..network.neurons() {
+        work.new_output[r] = if trainable {
+            network.output[r] - setting.learning_rate * work.unit_output_gradient[unit_of(r)]
+        } else {
+            network.output[r]
+        };
+        work.used_output[r] = match setting.update {
+            UpdateOrder::Simultaneous => network.output[r],
+            UpdateOrder::Sequential => work.new_output[r],
+        };
+    }
+}
+
+/// The loss, −ℓ′_i and the training errors from the activations in the workspace.
 fn forward(network: &Network, data: &Dataset, work: &mut Workspace) -> (f64, usize) {
-    let samples = data.samples();
     let neurons = network.neurons();
     work.noise_activations
         .gemm(1.0, &data.noise_rows, &network.hidden, 0.0);
     for r in 0..neurons {
         work.signal_activations[r] = data.signal_norm * network.hidden[(0, r)];
     }
+    score(network, data, work)
+}
+
+/// The loss, −ℓ′_i and the training errors, given the activations ⟨w_r, μ⟩ and
+/// ⟨w_r, ξ_i⟩ already in the workspace (`network.hidden` is not read).
+pub(super) fn score(network: &Network, data: &Dataset, work: &mut Workspace) -> (f64, usize) {
+    let samples = data.samples();
+    let neurons = network.neurons();
     let mut loss = 0.0;
     let mut errors = 0;
     for i in 0..samples {
@@ -209,6 +278,17 @@ fn forward(network: &Network, data: &Dataset, work: &mut Workspace) -> (f64, usi
 /// φ_r (columns of `directions`), β_r, the signal coefficients and g_v from the current
 /// activations and loss weights.
 fn directions(network: &Network, data: &Dataset, work: &mut Workspace) {
+    direction_coefficients(network, data, work);
+    work.directions
+        .gemm(1.0, &data.noise_columns, &work.coefficients, 0.0);
+    for r in 0..network.neurons() {
+        work.directions[(0, r)] += data.signal_norm * work.signal_coefficient[r];
+    }
+}
+
+/// P, the signal coefficients, β and g_v from the activations and loss weights: φ_r is
+/// Σ_i P_{i,r} ξ_i + (signal coefficient)·μ.
+pub(super) fn direction_coefficients(network: &Network, data: &Dataset, work: &mut Workspace) {
     let samples = data.samples();
     let neurons = network.neurons();
     let scale = network.kappa / samples as f64;
@@ -238,11 +318,6 @@ fn directions(network: &Network, data: &Dataset, work: &mut Workspace) {
         work.bias_coefficient[r] = if work.bias { bias_sum } else { 0.0 };
         work.output_gradient[r] = output_sum;
         work.direction_bounds[r] = bound + signal.abs() * data.signal_norm;
-    }
-    work.directions
-        .gemm(1.0, &data.noise_columns, &work.coefficients, 0.0);
-    for r in 0..neurons {
-        work.directions[(0, r)] += data.signal_norm * work.signal_coefficient[r];
     }
 }
 
@@ -297,36 +372,11 @@ pub fn train(
     let neurons = initial.neurons();
     let m = setting.filters_per_class;
     let eta = setting.learning_rate;
-    let trainable = setting.output_layer == OutputLayer::Trainable;
     let shared = setting.output_sharing == OutputSharing::PerClass;
     let units = if shared { 2 } else { neurons };
     let unit_of = |r: usize| if shared { r / m } else { r };
     let noise_norms_squared = data.noise_norms_squared();
-    let mut work = Workspace {
-        noise_activations: DMatrix::zeros(samples, neurons),
-        coefficients: DMatrix::zeros(samples, neurons),
-        directions: DMatrix::zeros(dimension, neurons),
-        signal_activations: vec![0.0; neurons],
-        loss_weights: vec![0.0; samples],
-        signal_coefficient: vec![0.0; neurons],
-        bias_coefficient: vec![0.0; neurons],
-        output_gradient: vec![0.0; neurons],
-        unit_output_gradient: vec![0.0; units],
-        new_output: vec![0.0; neurons],
-        used_output: vec![0.0; neurons],
-        norms_squared: vec![0.0; neurons],
-        new_norms_squared: vec![0.0; neurons],
-        projections: vec![0.0; neurons],
-        new_projections: vec![0.0; neurons],
-        direction_norms_squared: vec![0.0; neurons],
-        direction_bounds: vec![0.0; neurons],
-        before: initial.clone(),
-        noise_norms: noise_norms_squared
-            .iter()
-            .map(|value| value.sqrt())
-            .collect(),
-        bias: setting.bias,
-    };
+    let mut work = Workspace::new(setting, &data, &initial);
     let mut network = initial.clone();
     let mut identities = options.diagnostics.then(|| Identities {
         drift: vec![0.0; units],
@@ -406,22 +456,7 @@ pub fn train(
             work.before.output.copy_from_slice(&network.output);
         }
 
-        // Output layer: per-unit gradients, then the new v.
-        work.unit_output_gradient.iter_mut().for_each(|g| *g = 0.0);
-        for r in 0..neurons {
-            work.unit_output_gradient[unit_of(r)] += work.output_gradient[r];
-        }
-        for r in 0..neurons {
-            work.new_output[r] = if trainable {
-                network.output[r] - eta * work.unit_output_gradient[unit_of(r)]
-            } else {
-                network.output[r]
-            };
-            work.used_output[r] = match setting.update {
-                UpdateOrder::Simultaneous => network.output[r],
-                UpdateOrder::Sequential => work.new_output[r],
-            };
-        }
+        step_output(setting, &network, &mut work);
 
         // Hidden layer: w ← w + η·v·φ, b ← b + η·v·β; the recursions of §5 alongside.
         for r in 0..neurons {
@@ -631,10 +666,24 @@ pub fn evaluate_test(
     setting: &Setting,
     stream: &mut ChaCha12Rng,
 ) -> TestOutcome {
+    let gram = network.hidden.transpose() * &network.hidden;
+    let first: Vec<f64> = network.hidden.row(0).iter().copied().collect();
+    evaluate_test_from_gram(network, &gram, &first, setting, stream)
+}
+
+/// [`evaluate_test`] from WᵀW and the first coordinates w_{j,r}[1] alone (the other
+/// fields of `network` give b, v and κ): what the coefficient engine has at hand.
+pub fn evaluate_test_from_gram(
+    network: &Network,
+    gram: &DMatrix<f64>,
+    first_coordinates: &[f64],
+    setting: &Setting,
+    stream: &mut ChaCha12Rng,
+) -> TestOutcome {
     let neurons = network.neurons();
-    let mut covariance = network.hidden.transpose() * &network.hidden;
+    let mut covariance = gram.clone();
     if setting.noise != NoiseLaw::Iid {
-        let first = network.hidden.row(0).transpose();
+        let first = nalgebra::DVector::from_column_slice(first_coordinates);
         covariance -= &first * first.transpose();
     }
     covariance *= setting.noise_std * setting.noise_std;
@@ -644,8 +693,9 @@ pub fn evaluate_test(
         let root = value.max(0.0).sqrt();
         factor.column_mut(k).scale_mut(root);
     }
-    let signal: Vec<f64> = (0..neurons)
-        .map(|r| setting.signal_norm * network.hidden[(0, r)])
+    let signal: Vec<f64> = first_coordinates
+        .iter()
+        .map(|w| setting.signal_norm * w)
         .collect();
     let mut normals = nalgebra::DVector::zeros(neurons);
     let mut activations = nalgebra::DVector::zeros(neurons);

@@ -83,6 +83,7 @@
 //!   tolerance they would be errors, since no exact re-run of a whole trajectory is done
 //!   (the exact per-step identities are checked separately).
 
+pub mod coefficients;
 pub mod data;
 pub mod engine;
 pub mod exact_steps;

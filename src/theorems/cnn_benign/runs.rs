@@ -12,6 +12,7 @@ use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 use rayon::prelude::*;
 
+use super::coefficients::{CoefficientRun, train_coefficients};
 use super::data::{Dataset, Network};
 use super::engine::{Run, RunOptions, TestOutcome, train};
 use super::setting::{OutputLayer, Setting};
@@ -197,31 +198,47 @@ pub struct RunSummary {
     pub mean_memorizing_coefficient: f64,
 }
 
-/// Summarizes a run (see [`RunSummary`]).
-pub fn summarize(run: &Run) -> RunSummary {
-    let neurons = run.initial.neurons();
+/// Simulates one run in coefficient space (see [`super::coefficients`]), with the same
+/// streams as [`simulate`].
+///
+/// # Errors
+/// Divergence or non-finite values.
+pub fn simulate_coefficients(setting: &Setting, seed: u64) -> Result<CoefficientRun, Error> {
+    let mut data_stream = random_stream(&["cnn-benign", "data", &setting.data_key()], seed);
+    let data = Dataset::draw(setting, &mut data_stream);
+    let mut init_stream = random_stream(&["cnn-benign", "init", &setting.init_key()], seed);
+    let initial = Network::initialize(setting, &mut init_stream);
+    let test_stream = random_stream(&["cnn-benign", "test", &setting.data_key()], seed);
+    train_coefficients(setting, &data, &initial, test_stream)
+}
+
+/// Summarizes a coefficient-space run (see [`RunSummary`]); `labels` are the y_i.
+pub fn summarize(run: &CoefficientRun, labels: &[f64]) -> RunSummary {
+    let neurons = run.last.neurons();
     let outputs: Vec<f64> = run.last.output.iter().map(|v| v.abs()).collect();
     let ratios: Vec<f64> = (0..neurons)
-        .map(|r| (run.last.hidden.column(r) - run.initial.hidden.column(r)).norm() / outputs[r])
+        .map(|r| run.hidden_shifts[r] / outputs[r])
         .collect();
     let mut memorizing = Vec::new();
+    let mut signal = 0.0;
     for r in 0..neurons {
-        let sign = run.initial.class_sign(r);
-        for i in 0..run.data.samples() {
-            let rho = run.noise_coefficients[(i, r)];
-            if run.data.labels[i] == sign && rho > 0.0 {
+        let sign = run.last.class_sign(r);
+        signal += sign * run.coefficients[(r, 0)];
+        for (i, label) in labels.iter().enumerate() {
+            let rho = run.coefficients[(r, i + 1)];
+            if *label == sign && rho > 0.0 {
                 memorizing.push(rho);
             }
         }
     }
     RunSummary {
-        final_loss: run.final_loss(),
+        final_loss: *run.losses.last().expect("at least one state"),
         reached_target: run.first_target_step.is_some(),
         training_errors: run.training_errors,
         test_final: run.test_final,
         mean_absolute_output: outputs.iter().sum::<f64>() / neurons as f64,
         median_shift_ratio: crate::exact::quantile(&ratios, 0.5),
-        mean_signal_coefficient: run.signal_coefficients.iter().sum::<f64>() / neurons as f64,
+        mean_signal_coefficient: signal / neurons as f64,
         mean_memorizing_coefficient: if memorizing.is_empty() {
             0.0
         } else {
@@ -230,7 +247,7 @@ pub fn summarize(run: &Run) -> RunSummary {
     }
 }
 
-/// Summaries of many runs, simulated in parallel without diagnostics and not cached.
+/// Summaries of many runs, simulated in parallel in coefficient space and not cached.
 ///
 /// # Errors
 /// The first failing run.
@@ -238,15 +255,16 @@ pub fn summaries(specs: &[RunSpec]) -> Result<Vec<RunSummary>, Error> {
     specs
         .par_iter()
         .map(|spec| {
-            simulate(
-                &spec.setting,
-                spec.seed,
-                RunOptions {
-                    diagnostics: false,
-                    record_shifts: false,
-                },
-            )
-            .map(|run| summarize(&run))
+            let mut data_stream =
+                random_stream(&["cnn-benign", "data", &spec.setting.data_key()], spec.seed);
+            let data = Dataset::draw(&spec.setting, &mut data_stream);
+            let mut init_stream =
+                random_stream(&["cnn-benign", "init", &spec.setting.init_key()], spec.seed);
+            let initial = Network::initialize(&spec.setting, &mut init_stream);
+            let test_stream =
+                random_stream(&["cnn-benign", "test", &spec.setting.data_key()], spec.seed);
+            train_coefficients(&spec.setting, &data, &initial, test_stream)
+                .map(|run| summarize(&run, &data.labels))
         })
         .collect()
 }
