@@ -5,8 +5,8 @@
 //!   operations of the two matrix products per step, so divan prints FLOP/s as item/s.
 //! - `kou_grid_fraction`: every 10th row and column of the 100 × 100 Kou-protocol
 //!   heatmap with 10 repeats (1 % of the full grid's runs, d spread like the full grid),
-//!   on the rayon pool; multiply by 100 for the full grid (target: under 15 minutes on
-//!   2 cores).
+//!   on the rayon pool, in coefficient space as the suite runs it; multiply by 100 for
+//!   the full grid (target: under 15 minutes on 2 cores).
 
 use std::collections::BTreeMap;
 

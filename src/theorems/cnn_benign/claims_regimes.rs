@@ -11,7 +11,7 @@ use super::setting::{OutputLayer, Setting};
 use super::theory;
 use super::{claim, with_setting};
 use crate::claim::rules::{self, Band, Measured, Strictness};
-use crate::claim::{ClaimInfo, ClaimKind, Part, Provenance, TierRule, Value};
+use crate::claim::{ClaimInfo, ClaimKind, Part, Provenance, Rule, TierRule, Value};
 use crate::error::Error;
 use crate::exact::{Bounds, clopper_pearson_lower, clopper_pearson_upper, quantile};
 use crate::suite::Case;
@@ -113,7 +113,7 @@ pub(super) static CLAIMS: [ClaimInfo; 10] = [
         "Every run ends with zero training 0-1 error (flipped samples included) and L_T ≤ 1e-3.",
         &[ClaimKind::Inequality],
         &[Provenance::Literature, Provenance::Derived],
-        "y_i f(x_i) > 0 for all i;  L_T ≤ ε",
+        "sign f(x_i) = y_i for all i (f = 0 → −1);  L_T ≤ ε",
         TierRule::QuickReduced,
         with_setting![],
     ),
@@ -337,8 +337,42 @@ fn final_scale(case: &Case) -> Result<Vec<Part>, Error> {
             &Band::factor(1.0, 1.5),
             &over_seeds(&relative, &seeds_of(runs)),
         ));
+        let shares: Vec<f64> = runs.iter().map(|run| signal_margin_share(run)).collect();
+        parts.push(rules::report(
+            format!("{label}: share of the clean training margins carried by the signal patch"),
+            Value::Number(shares.iter().sum::<f64>() / shares.len() as f64),
+            "v* of §7.4 assumes noise memorization carries every margin",
+        ));
     }
     Ok(parts)
+}
+
+/// Mean over clean training samples of y·κΣ_r j v_r σ(⟨w_r, ŷμ⟩ + b_r) / (y f(x)) at the
+/// end of a run: how much of a margin the signal patch carries.
+fn signal_margin_share(run: &Run) -> f64 {
+    let network = &run.last;
+    let data = &run.data;
+    let activations = &data.noise_rows * &network.hidden;
+    let mut shares = Vec::new();
+    for i in 0..data.samples() {
+        if data.labels[i] != data.clean_labels[i] {
+            continue;
+        }
+        let (mut signal, mut total) = (0.0, 0.0);
+        for r in 0..network.neurons() {
+            let weight = network.kappa * network.class_sign(r) * network.output[r];
+            let first = (data.clean_labels[i] * data.signal_norm * network.hidden[(0, r)]
+                + network.bias[r])
+                .max(0.0);
+            let second = (activations[(i, r)] + network.bias[r]).max(0.0);
+            signal += weight * first;
+            total += weight * (first + second);
+        }
+        if total != 0.0 {
+            shares.push(signal / total);
+        }
+    }
+    shares.iter().sum::<f64>() / shares.len().max(1) as f64
 }
 
 fn crossover(case: &Case) -> Result<Vec<Part>, Error> {
@@ -748,12 +782,28 @@ fn coefficient_ratio(case: &Case) -> Result<Vec<Part>, Error> {
                 ));
                 constants.push(ratio / scale);
             }
-            let (slope, bounds) = extreme_slopes(&points);
-            parts.push(rules::equivalence(
-                format!("{label}: exponent of γ̄/ρ̄ in ‖μ‖²"),
-                &Band::range(0.8, 1.2),
-                &Measured::new(slope, bounds).with_seeds(&seeds),
-            ));
+            if points
+                .iter()
+                .any(|p| !(p.1.is_finite() && p.2.is_finite() && p.3.is_finite()))
+            {
+                // A seed with γ̄/ρ̄ ≤ 0 (flipped samples pushing γ below 0 at a weak
+                // signal) leaves ln(γ̄/ρ̄), hence the slope, unbounded below.
+                parts.push(rules::decided(
+                    format!("{label}: exponent of γ̄/ρ̄ in ‖μ‖²"),
+                    Rule::Equivalence,
+                    "in [0.8, 1.2]",
+                    Value::label("unbounded"),
+                    None,
+                    "some seed has γ̄/ρ̄ ≤ 0 at some ‖μ‖, so the seed range of ln(γ̄/ρ̄) is unbounded; more seeds cannot narrow it, a larger ‖μ‖ grid would",
+                ));
+            } else {
+                let (slope, bounds) = extreme_slopes(&points);
+                parts.push(rules::equivalence(
+                    format!("{label}: exponent of γ̄/ρ̄ in ‖μ‖²"),
+                    &Band::range(0.8, 1.2),
+                    &Measured::new(slope, bounds).with_seeds(&seeds),
+                ));
+            }
             let constant = constants.iter().sum::<f64>() / constants.len() as f64;
             parts.push(rules::equivalence(
                 format!("{label}: c = (γ̄/ρ̄)·σ_p²d/(n‖μ‖²)"),
@@ -773,10 +823,25 @@ fn interpolation(case: &Case) -> Result<Vec<Part>, Error> {
     let specs = runs::grid(case)?;
     let runs = runs::fetch(&specs)?;
     let fitted = runs.iter().filter(|run| run.training_errors == 0).count() as u64;
-    let worst_loss = runs.iter().map(|run| run.final_loss()).fold(0.0, f64::max);
+    let (worst_index, worst_loss) = runs.iter().map(|run| run.final_loss()).enumerate().fold(
+        (0, 0.0),
+        |best, (index, loss)| if loss > best.1 { (index, loss) } else { best },
+    );
     let target = case.parameters.number("loss_target")?;
     let longest = runs.iter().map(|run| run.steps_taken).max().unwrap_or(0);
+    let inactive: usize = runs.iter().map(|run| run.inactive_samples).sum();
+    let with_inactive = runs.iter().filter(|run| run.inactive_samples > 0).count();
     Ok(vec![
+        rules::report(
+            "training samples on which every filter is inactive at T (f = 0, loss ln 2)",
+            Value::Count {
+                hits: inactive as u64,
+                total: runs.iter().map(|run| run.data.samples() as u64).sum(),
+            },
+            format!(
+                "in {with_inactive} runs; such a sample gets no gradient and is labelled by the tie-break"
+            ),
+        ),
         rules::stated_count(
             "runs with zero training 0-1 error at T",
             "every run",
@@ -785,7 +850,10 @@ fn interpolation(case: &Case) -> Result<Vec<Part>, Error> {
             fitted == runs.len() as u64,
         ),
         rules::upper_bound(
-            format!("largest L_T over the runs (longest run {longest} steps)"),
+            format!(
+                "largest L_T over the runs ({}; longest run {longest} steps)",
+                specs[worst_index].label
+            ),
             Bounds::point(target),
             Strictness::NonStrict,
             &Measured::point(worst_loss),

@@ -110,6 +110,9 @@ pub struct Run {
     pub first_target_step: Option<usize>,
     /// Training samples misclassified at the end.
     pub training_errors: usize,
+    /// Training samples on which every filter is inactive at the end (f = 0, so their
+    /// loss is stuck at ln 2 and the tie-break alone decides their label).
+    pub inactive_samples: usize,
     /// γ_{j,r} by the recursion of §5.
     pub signal_coefficients: Vec<f64>,
     /// ρ_{j,r,i} by the recursion of §5, n × 2m.
@@ -485,6 +488,15 @@ pub fn train(
         step += 1;
     };
     let seconds = start.elapsed().as_secs_f64();
+    let inactive_samples = (0..samples)
+        .filter(|&i| {
+            (0..neurons).all(|r| {
+                let bias = network.bias[r];
+                data.clean_labels[i] * work.signal_activations[r] + bias <= 0.0
+                    && work.noise_activations[(i, r)] + bias <= 0.0
+            })
+        })
+        .count();
     if let Some(identities) = identities.as_mut()
         && let Some((worst_step, unit)) = worst.step
     {
@@ -513,6 +525,7 @@ pub fn train(
         steps_taken: step,
         first_target_step,
         training_errors,
+        inactive_samples,
         signal_coefficients,
         noise_coefficients,
         initial_direction_norms,
