@@ -149,9 +149,11 @@ pub(super) fn residual_part(
     part
 }
 
-/// The exact re-check of a run's worst balance step: every identity of the kept
-/// pre-step state, for the unit (neuron, or class with shared output weights) whose
-/// residual was largest.
+/// The exact re-check of a run's worst balance step, kept as the states before and after
+/// it: the engine's step must agree with the exact rational step of its pre-step state to
+/// a forward-error bound (so the step re-checked is the one the engine took), and the
+/// identities `which` of [`step_residuals`] (or the class balance with shared output
+/// weights) must hold exactly at that state, for the unit whose residual was largest.
 fn exact_worst_step(run: &Run, which: &[usize]) -> Result<bool, Error> {
     let Some(state) = run
         .identities
@@ -163,11 +165,90 @@ fn exact_worst_step(run: &Run, which: &[usize]) -> Result<bool, Error> {
     let network = RationalNetwork::from_network(&state.network)?;
     let data = rational_data(&run.data, &state.loss_weights)?;
     let eta = rational_from_f64(run.setting.learning_rate)?;
-    if run.setting.output_sharing == OutputSharing::PerClass {
+    let m = run.setting.filters_per_class;
+    let shared = run.setting.output_sharing == OutputSharing::PerClass;
+    let members: Vec<usize> = if shared {
+        (state.unit * m..(state.unit + 1) * m).collect()
+    } else {
+        vec![state.unit]
+    };
+    if !engine_step_agrees(run, state, &network, &data, &members) {
+        return Ok(false);
+    }
+    if shared {
         return Ok(class_balance_residual(&network, &data, state.unit, &eta).is_zero());
     }
     let residuals = step_residuals(&network, &data, state.unit, &eta);
     Ok(which.iter().all(|&k| residuals[k].is_zero()))
+}
+
+/// Whether the engine's step for `members` matches the exact gradient step from the
+/// kept pre-step state within 64u(n + d) times the size of the terms.
+fn engine_step_agrees(
+    run: &Run,
+    state: &super::engine::StepState,
+    network: &RationalNetwork,
+    data: &super::exact_steps::RationalData,
+    members: &[usize],
+) -> bool {
+    use crate::exact::to_f64;
+    let eta = run.setting.learning_rate;
+    let (samples, dimension) = (run.data.samples(), run.data.dimension());
+    let tolerance = 64.0 * UNIT_ROUNDOFF * (samples + dimension) as f64;
+    let gradients: Vec<_> = members.iter().map(|&r| network.gradient(data, r)).collect();
+    // |φ_k| ≤ (κ/n) Σ_i (|ξ_ik| + |μ_k|) since |ℓ′_i| ≤ 1: a bound on the terms summed.
+    let kappa = run.initial.kappa;
+    let term_bounds: Vec<f64> = (0..dimension)
+        .map(|k| {
+            let noise: f64 = (0..samples)
+                .map(|i| run.data.noise_rows[(i, k)].abs())
+                .sum();
+            let signal = if k == 0 {
+                samples as f64 * run.data.signal_norm
+            } else {
+                0.0
+            };
+            kappa / samples as f64 * (noise + signal)
+        })
+        .collect();
+    let trainable = run.setting.output_layer == OutputLayer::Trainable;
+    let output_gradient: f64 = gradients.iter().map(|g| to_f64(&g.output)).sum();
+    for (&r, gradient) in members.iter().zip(&gradients) {
+        let before = &state.network;
+        let after = &state.after;
+        let used = match run.setting.update {
+            UpdateOrder::Simultaneous => before.output[r],
+            UpdateOrder::Sequential => after.output[r],
+        };
+        let scale_factor = if before.output[r] != 0.0 {
+            used / before.output[r]
+        } else {
+            1.0
+        };
+        for k in 0..dimension {
+            let step = eta * to_f64(&gradient.hidden[k]) * scale_factor;
+            let expected = before.hidden[(k, r)] - step;
+            let size = before.hidden[(k, r)].abs() + step.abs() + eta * used.abs() * term_bounds[k];
+            if (after.hidden[(k, r)] - expected).abs() > tolerance * size.max(f64::MIN_POSITIVE) {
+                return false;
+            }
+        }
+        let expected_output = if trainable {
+            let g = if members.len() > 1 {
+                output_gradient
+            } else {
+                to_f64(&gradient.output)
+            };
+            before.output[r] - eta * g
+        } else {
+            before.output[r]
+        };
+        let size = before.output[r].abs() + (expected_output - before.output[r]).abs();
+        if (after.output[r] - expected_output).abs() > tolerance * size.max(f64::MIN_POSITIVE) {
+            return false;
+        }
+    }
+    true
 }
 
 /// The exact value of a double.
@@ -730,6 +811,48 @@ fn noisy_label_identity(case: &Case) -> Result<Vec<Part>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::theorems::cnn_benign::engine::RunOptions;
+    use crate::theorems::cnn_benign::runs::simulate;
+    use crate::theorems::cnn_benign::tests::small_setting;
+
+    #[test]
+    fn the_exact_recheck_confirms_real_steps_and_catches_a_wrong_one() {
+        for variant in 0..5 {
+            let mut setting = small_setting();
+            setting.output_init = 0.3;
+            match variant {
+                1 => setting.output_scale = OutputScale::InverseFilters,
+                2 => setting.bias = true,
+                3 => setting.output_sharing = OutputSharing::PerClass,
+                4 => setting.update = UpdateOrder::Sequential,
+                _ => {}
+            }
+            let options = RunOptions {
+                diagnostics: true,
+                record_shifts: false,
+            };
+            let mut run = simulate(&setting, 0, options).unwrap();
+            let which: &[usize] = if variant == 4 { &[0] } else { &[0, 1] };
+            assert!(exact_worst_step(&run, which).unwrap(), "variant {variant}");
+            // A step the engine did not take must fail the re-check.
+            let state = run
+                .identities
+                .as_mut()
+                .unwrap()
+                .worst_step
+                .as_mut()
+                .unwrap();
+            let neuron = state.unit
+                * if variant == 3 {
+                    setting.filters_per_class
+                } else {
+                    1
+                };
+            state.after.hidden[(1, neuron)] += 1e-6;
+            assert!(!exact_worst_step(&run, which).unwrap(), "variant {variant}");
+        }
+    }
 
     #[test]
     fn decades_round_up() {

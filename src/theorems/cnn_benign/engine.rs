@@ -62,6 +62,8 @@ pub struct StepState {
     pub step: usize,
     /// The network at step t.
     pub network: Network,
+    /// The network the engine computed for step t + 1.
+    pub after: Network,
     /// −ℓ′_i at step t, as computed in f64 (any rational stand-ins serve the identities).
     pub loss_weights: Vec<f64>,
     /// The neuron (or class) whose residual was largest.
@@ -388,6 +390,7 @@ pub fn train(
     let mut worst = WorstStep {
         step: None,
         state: initial.clone(),
+        after: initial.clone(),
         loss_weights: vec![0.0; samples],
     };
     let mut signal_coefficients = vec![0.0; neurons];
@@ -503,6 +506,7 @@ pub fn train(
         identities.worst_step = Some(StepState {
             step: worst_step,
             network: worst.state,
+            after: worst.after,
             loss_weights: worst.loss_weights,
             unit,
         });
@@ -655,6 +659,9 @@ fn record_identities(
         identities.balance_relative = identities.balance_relative.max(worst_this_step.0);
         worst.step = Some((step, worst_this_step.1));
         std::mem::swap(&mut worst.state, &mut work.before);
+        worst.after.hidden.copy_from(&network.hidden);
+        worst.after.bias.copy_from_slice(&network.bias);
+        worst.after.output.copy_from_slice(&network.output);
         worst.loss_weights.copy_from_slice(&work.loss_weights);
     }
     work.norms_squared.copy_from_slice(&work.new_norms_squared);
@@ -664,6 +671,7 @@ fn record_identities(
 struct WorstStep {
     step: Option<(usize, usize)>,
     state: Network,
+    after: Network,
     loss_weights: Vec<f64>,
 }
 

@@ -60,12 +60,13 @@
 //!   quantitative regime claim is the spec's [derived] hypothesis, checked as such.
 //! - Runs that share a configuration are shared between claims (streams are keyed by the
 //!   configuration, not the claim), so "all runs" claims see the same draws.
-//! - The exact re-check of an f64 identity certifies the identity at the kept state (the
-//!   state before the step with the largest residual), not that the engine computed that
-//!   step; that the engine's step equals the exact rational step is a unit test of
-//!   [`engine`]. (While the suite was built, a diagnostic that counted a bias direction β
-//!   in runs without bias produced residuals of 1e-2 that the exact re-check, rightly,
-//!   did not confirm; the f64 residuals are now at 1e-15.)
+//! - The exact re-check of an f64 identity (past its tolerance) takes the kept states
+//!   before and after the step with the largest residual: the engine's step must match the
+//!   exact rational gradient step within a forward-error bound, and the identity must hold
+//!   exactly at that state. (While the suite was built, a diagnostic that counted a bias
+//!   direction β in runs without bias produced residuals of 1e-2; a re-check of the
+//!   identity alone, which was the first version, confirmed them, which is why the engine's
+//!   own step is now part of it. The f64 residuals are at 1e-15.)
 //! - v* of §7.4 assumes that every training margin is carried by noise memorization. With
 //!   a strong signal (‖μ‖ = 5, S = 25) and a tiny v₀ = 0.001 the measured mean|v_T| is
 //!   about 0.7·v* at the quick tier (CNN-11 inconclusive there; 0.88·v* at v₀ = 0.1):
