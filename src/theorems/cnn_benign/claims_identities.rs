@@ -257,7 +257,7 @@ fn rational_from_f64(value: f64) -> Result<num_rational::BigRational, Error> {
         .ok_or_else(|| Error::Numerical(format!("non-finite {value}")))
 }
 
-fn worst_run<'a>(runs: &'a [std::sync::Arc<Run>], key: impl Fn(&Run) -> f64) -> (&'a Run, f64) {
+fn worst_run(runs: &[std::sync::Arc<Run>], key: impl Fn(&Run) -> f64) -> (&Run, f64) {
     runs.iter()
         .map(|run| (run.as_ref(), key(run)))
         .max_by(|a, b| a.1.total_cmp(&b.1))

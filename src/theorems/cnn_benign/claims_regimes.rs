@@ -150,7 +150,10 @@ fn seeds_of(runs: &[Arc<Run>]) -> Vec<u64> {
 
 /// The grid's runs grouped by regime and ‖μ‖, with groups breaking the step-size guard
 /// turned into out-of-scope parts.
-fn guarded_groups(case: &Case) -> Result<(Vec<(String, Vec<Arc<Run>>)>, Vec<Part>), Error> {
+/// Runs grouped by regime and ‖μ‖ (see [`runs::groups`]).
+type Groups = Vec<(String, Vec<Arc<Run>>)>;
+
+fn guarded_groups(case: &Case) -> Result<(Groups, Vec<Part>), Error> {
     let specs = runs::grid(case)?;
     let mut kept_specs: Vec<RunSpec> = Vec::new();
     let mut parts = Vec::new();

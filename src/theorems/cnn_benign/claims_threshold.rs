@@ -350,11 +350,14 @@ fn contour(points: &[&GridPoint], confidence: f64) -> Option<(f64, f64, f64)> {
     Some((center, low.min(high), low.max(high)))
 }
 
+/// A contour crossing ‖μ‖_c: (center, low, high).
+type Crossing = (f64, f64, f64);
+
 /// Contour crossings per regime and slice.
 fn contours(
     grid: &[GridPoint],
     confidence: f64,
-) -> Vec<(String, (usize, usize), Option<(f64, f64, f64)>)> {
+) -> Vec<(String, (usize, usize), Option<Crossing>)> {
     let mut result = Vec::new();
     for regime in regimes_of(grid) {
         let mut slices: Vec<(usize, usize)> = Vec::new();
@@ -379,7 +382,7 @@ fn contour_slopes(case: &Case) -> Result<Vec<Part>, Error> {
     let crossings = contours(&grid, case.confidence);
     let mut parts = Vec::new();
     for regime in regimes_of(&grid) {
-        let found: Vec<((usize, usize), (f64, f64, f64))> = crossings
+        let found: Vec<((usize, usize), Crossing)> = crossings
             .iter()
             .filter(|(name, _, _)| *name == regime)
             .filter_map(|(_, slice, crossing)| crossing.map(|c| (*slice, c)))

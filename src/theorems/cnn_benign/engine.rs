@@ -338,7 +338,7 @@ fn half_weight_projection(network: &Network, data: &Dataset, work: &mut Workspac
         .iter_mut()
         .for_each(|weight| *weight = 0.5);
     directions(network, data, work);
-    let projections = (0..network.neurons())
+    (0..network.neurons())
         .map(|r| {
             let norm = work.directions.column(r).norm();
             if norm > 0.0 {
@@ -347,8 +347,7 @@ fn half_weight_projection(network: &Network, data: &Dataset, work: &mut Workspac
                 0.0
             }
         })
-        .collect();
-    projections
+        .collect()
 }
 
 /// Switches for one run.
@@ -448,8 +447,8 @@ pub fn train(
 
         directions(&network, &data, &mut work);
         if step == 0 {
-            for r in 0..neurons {
-                initial_direction_norms[r] = work.directions.column(r).norm();
+            for (r, norm) in initial_direction_norms.iter_mut().enumerate() {
+                *norm = work.directions.column(r).norm();
             }
         }
         if options.diagnostics {
@@ -692,7 +691,7 @@ pub fn evaluate_test(
     evaluate_test_from_gram(network, &gram, &first, setting, stream)
 }
 
-/// [`evaluate_test`] from WᵀW and the first coordinates w_{j,r}[1] alone (the other
+/// [`evaluate_test`] from WᵀW and the first coordinate of every filter alone (the other
 /// fields of `network` give b, v and κ): what the coefficient engine has at hand.
 pub fn evaluate_test_from_gram(
     network: &Network,

@@ -57,7 +57,7 @@
 //!
 //! # Limitations
 //! - The target paper's theorems, constants and figures are unknown (spec §14): every
-//!   quantitative regime claim is the spec's [derived] hypothesis, checked as such.
+//!   quantitative regime claim is a hypothesis the spec tags as derived, checked as such.
 //! - Runs that share a configuration are shared between claims (streams are keyed by the
 //!   configuration, not the claim), so "all runs" claims see the same draws.
 //! - The exact re-check of an f64 identity (past its tolerance) takes the kept states
