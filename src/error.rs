@@ -38,7 +38,7 @@ pub enum Error {
     #[error("numerical failure: {0}")]
     Numerical(String),
     /// Reading a file failed.
-    #[error("{}: {source}", path.display())]
+    #[error("cannot read {}", path.display())]
     Io {
         /// The file.
         path: PathBuf,

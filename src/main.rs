@@ -318,7 +318,7 @@ fn explain(directory: &Path, claim_id: &str, tier: Tier, no_run: bool) -> Result
             .map(|spec| {
                 vec![
                     format!("  {}", spec.name),
-                    spec.default.unwrap_or("(required)").to_string(),
+                    spec.default.unwrap_or("(no default)").to_string(),
                     spec.description.to_string(),
                 ]
             })

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use thmcheck::claim::{Value, Verdict};
 use thmcheck::report;
-use thmcheck::suite::{CaseResult, RunOptions, Suite, SuiteReport, Tier, run};
+use thmcheck::suite::{CaseResult, CaseTier, RunOptions, Suite, SuiteReport, Tier, run};
 use thmcheck::theorems::{self, Theorem};
 
 static REPORT: LazyLock<SuiteReport> = LazyLock::new(|| {
@@ -55,10 +55,11 @@ fn every_claim_of_the_theorem_has_a_case_and_no_case_errs() {
                 result.case,
                 result.parts
             );
-            assert_ne!(
-                result.verdict,
-                Verdict::OutOfScope,
-                "{} {} is not checked at the quick tier",
+            let full_tier_only = result.tier == Some(CaseTier::Full);
+            assert_eq!(
+                result.verdict == Verdict::OutOfScope,
+                full_tier_only,
+                "{} {}: out of scope exactly when it is a full-tier case",
                 claim.id,
                 result.case
             );
@@ -106,4 +107,29 @@ fn one_certified_step_agrees_with_gradient_ascent() {
         };
         assert!((measured - enclosure.midpoint_f64()).abs() < 1e-12);
     }
+}
+
+#[test]
+fn overflowing_simulations_are_errors_never_passes() {
+    let source = "theorem = \"reward-errors\"\n[[case]]\nclaim = \"RE-9\"\nname = \"huge step\"\n[case.parameters]\nlearning_rate = 1e300\n";
+    let suite = Suite::parse(Path::new("overflow.toml"), source).unwrap();
+    let report = run(
+        &suite,
+        &RunOptions {
+            tier: Tier::Quick,
+            claims: Vec::new(),
+        },
+    );
+    let result = report
+        .results
+        .iter()
+        .find(|result| result.claim == "RE-9")
+        .unwrap();
+    assert_eq!(result.verdict, Verdict::Error, "{:?}", result.parts);
+    assert!(
+        result
+            .parts
+            .iter()
+            .all(|part| part.verdict != Verdict::Holds)
+    );
 }

@@ -362,6 +362,51 @@ pub fn equivalence(label: impl Into<String>, band: &Band, measured: &Measured) -
     )
 }
 
+/// Equivalence at each of several points (every point must lie in the band): the
+/// verdict is the worst over the points; the measurement shows the range of values and
+/// the reason names the point that decided.
+pub fn equivalence_at_each(
+    label: impl Into<String>,
+    band: &Band,
+    points: &[(String, Measured)],
+) -> Part {
+    let label = label.into();
+    let checked: Vec<(String, Part)> = points
+        .iter()
+        .map(|(name, measured)| (name.clone(), equivalence(label.clone(), band, measured)))
+        .collect();
+    let verdict = Verdict::worst(checked.iter().map(|(_, part)| part.verdict));
+    let values: Vec<f64> = points.iter().map(|(_, measured)| measured.value).collect();
+    let range = Bounds::spread(&values).unwrap_or(Bounds::point(f64::NAN));
+    let deciding = checked
+        .iter()
+        .find(|(_, part)| part.verdict == verdict)
+        .map(|(name, part)| {
+            format!(
+                "{} point(s); deciding point {name}: {}",
+                points.len(),
+                part.reason
+            )
+        })
+        .unwrap_or_else(|| "no points".to_string());
+    part(
+        label,
+        Rule::Equivalence,
+        Prediction {
+            statement: band.statement.clone(),
+            value: band.center.clone(),
+        },
+        Measurement::within(Value::Number(0.5 * (range.lower + range.upper)), range)
+            .with_sample_size(points.len() as u64),
+        if points.is_empty() {
+            Verdict::Error
+        } else {
+            verdict
+        },
+        deciding,
+    )
+}
+
 /// Whether a one-sided bound admits equality.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Strictness {
@@ -658,6 +703,26 @@ pub fn category(
             Verdict::Violated
         },
         evidence,
+    )
+}
+
+/// Category rule when the operational rule cannot decide the class (the measured
+/// interval straddles a class boundary): Inconclusive, with the evidence.
+pub fn undecided_category(
+    label: impl Into<String>,
+    predicted: &str,
+    evidence: impl Into<String>,
+) -> Part {
+    part(
+        label,
+        Rule::Category,
+        Prediction {
+            statement: predicted.to_string(),
+            value: Value::label(predicted),
+        },
+        Measurement::exact(Value::label("undecided")),
+        Verdict::Inconclusive,
+        format!("{}; a tighter measurement would decide", evidence.into()),
     )
 }
 
@@ -961,6 +1026,21 @@ mod tests {
         assert_eq!(verdict(Some(true)), Verdict::Holds);
         assert_eq!(verdict(Some(false)), Verdict::Violated);
         assert_eq!(verdict(None), Verdict::Inconclusive);
+    }
+
+    #[test]
+    fn equivalence_at_each_takes_the_worst_point() {
+        let band = Band::absolute(0.0, 1.0);
+        let inside = ("a".to_string(), Measured::point(0.5));
+        let outside = ("b".to_string(), Measured::point(2.0));
+        assert_eq!(
+            equivalence_at_each("x", &band, &[inside.clone()]).verdict,
+            Verdict::Holds
+        );
+        let mixed = equivalence_at_each("x", &band, &[inside, outside]);
+        assert_eq!(mixed.verdict, Verdict::Violated);
+        assert!(mixed.reason.contains("deciding point b"));
+        assert_eq!(equivalence_at_each("x", &band, &[]).verdict, Verdict::Error);
     }
 
     #[test]

@@ -216,6 +216,41 @@ impl Interval {
         }
     }
 
+    /// `|self|`: the interval itself, its negation, or [0, max end] when it straddles zero.
+    pub fn abs(&self) -> Self {
+        if self.is_negative() {
+            self.neg()
+        } else if self.contains_zero() {
+            let magnitude = self.neg().hull(self);
+            Interval {
+                lower: Lower::ZERO,
+                upper: magnitude.upper,
+                precision: self.precision,
+            }
+        } else {
+            self.clone()
+        }
+    }
+
+    /// The enclosure of max(x, y) for x in `self`, y in `other`.
+    pub fn maximum(&self, other: &Self) -> Self {
+        let lower = if self.lower >= other.lower {
+            self.lower.clone()
+        } else {
+            other.lower.clone()
+        };
+        let upper = if self.upper >= other.upper {
+            self.upper.clone()
+        } else {
+            other.upper.clone()
+        };
+        Interval {
+            lower,
+            upper,
+            precision: self.precision.max(other.precision),
+        }
+    }
+
     /// `self²`, which is never negative even when `self` straddles zero.
     pub fn square(&self) -> Self {
         let product = self.mul(self);
@@ -263,17 +298,24 @@ impl Interval {
     }
 
     /// `exp(self)`; exp is increasing, so the ends map to the ends.
-    pub fn exp(&self) -> Self {
-        Interval {
-            lower: down(self.precision)
-                .exp(self.lower.repr(), None)
-                .expect("finite exp")
-                .value(),
-            upper: up(self.precision)
-                .exp(self.upper.repr(), None)
-                .expect("finite exp")
-                .value(),
-            precision: self.precision,
+    ///
+    /// # Errors
+    /// [`Error::Numerical`] when the result overflows the float format's exponent range
+    /// (arguments beyond about ±10¹⁸).
+    pub fn exp(&self) -> Result<Self, Error> {
+        let lower = down(self.precision).exp(self.lower.repr(), None);
+        let upper = up(self.precision).exp(self.upper.repr(), None);
+        match (lower, upper) {
+            (Ok(lower), Ok(upper))
+                if lower.value_ref().repr().is_finite() && upper.value_ref().repr().is_finite() =>
+            {
+                Ok(Interval {
+                    lower: lower.value(),
+                    upper: upper.value(),
+                    precision: self.precision,
+                })
+            }
+            _ => Err(Error::Numerical(format!("exp overflows at {self}"))),
         }
     }
 
@@ -443,12 +485,10 @@ impl Interval {
         self.lower <= Lower::ZERO && self.upper >= Upper::ZERO
     }
 
-    /// Whether the rational lies in the interval (decided exactly).
+    /// Whether the rational lies in the interval, decided exactly: the ends are dyadic
+    /// rationals and are compared as such.
     pub fn contains_rational(&self, value: &BigRational) -> bool {
-        let point = Self::from_rational(value, self.precision.max(64));
-        // The point's own enclosure must sit inside: exact when the rational is dyadic
-        // and conservative otherwise.
-        self.lower <= point.lower && point.upper <= self.upper
+        dyadic(self.lower.repr()) <= *value && *value <= dyadic(self.upper.repr())
     }
 
     /// Whether the double lies in the interval (decided exactly).
@@ -460,6 +500,11 @@ impl Interval {
             }
             Err(_) => false,
         }
+    }
+
+    /// Whether every point of `self` is at most every point of `other`.
+    pub fn certainly_at_most(&self, other: &Self) -> bool {
+        self.upper <= other.lower
     }
 
     /// Whether every point of `self` is below every point of `other`.
@@ -491,6 +536,23 @@ impl fmt::Display for Interval {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (lower, upper) = self.decimal_ends(20);
         write!(formatter, "[{lower}, {upper}]")
+    }
+}
+
+/// The exact value of a binary float: significand · 2^exponent.
+fn dyadic(repr: &Repr<2>) -> BigRational {
+    let significand: BigInt = repr
+        .significand()
+        .to_string()
+        .parse()
+        .expect("an integer prints as decimal digits");
+    let exponent = repr.exponent();
+    let power = BigRational::from_integer(BigInt::from(1) << exponent.unsigned_abs());
+    let significand = BigRational::from_integer(significand);
+    if exponent >= 0 {
+        significand * power
+    } else {
+        significand / power
     }
 }
 
@@ -589,6 +651,33 @@ mod tests {
         assert_eq!(product.upper_f64(), 10.0);
         assert_eq!(a.square().lower_f64(), 0.0);
         assert_eq!(a.square().upper_f64(), 9.0);
+    }
+
+    #[test]
+    fn absolute_value_and_maximum() {
+        let straddling = Interval::between(&ratio(-3, 1), &ratio(2, 1), 64);
+        let magnitude = straddling.abs();
+        assert_eq!((magnitude.lower_f64(), magnitude.upper_f64()), (0.0, 3.0));
+        let negative = Interval::between(&ratio(-3, 1), &ratio(-2, 1), 64).abs();
+        assert_eq!((negative.lower_f64(), negative.upper_f64()), (2.0, 3.0));
+        let larger = Interval::between(&ratio(1, 1), &ratio(4, 1), 64).maximum(&Interval::between(
+            &ratio(2, 1),
+            &ratio(3, 1),
+            64,
+        ));
+        assert_eq!((larger.lower_f64(), larger.upper_f64()), (2.0, 4.0));
+    }
+
+    #[test]
+    fn exp_overflow_is_an_error() {
+        let huge = Interval::from_rational(&ratio(10, 1).pow(30), 64);
+        assert!(matches!(huge.exp(), Err(Error::Numerical(_))));
+        assert!(
+            Interval::from_integer(-1000, 64)
+                .exp()
+                .unwrap()
+                .is_positive()
+        );
     }
 
     #[test]

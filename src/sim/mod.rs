@@ -6,14 +6,20 @@ pub mod flow;
 /// Softmax of `logits` into `probabilities`, subtracting the maximum first so nothing
 /// overflows.
 pub fn softmax(logits: &[f64], probabilities: &mut [f64]) {
-    let maximum = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    probabilities.copy_from_slice(logits);
+    softmax_in_place(probabilities);
+}
+
+/// Softmax of `values` in place, max-subtracted.
+pub fn softmax_in_place(values: &mut [f64]) {
+    let maximum = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let mut total = 0.0;
-    for (probability, logit) in probabilities.iter_mut().zip(logits) {
-        *probability = (logit - maximum).exp();
-        total += *probability;
+    for value in values.iter_mut() {
+        *value = (*value - maximum).exp();
+        total += *value;
     }
-    for probability in probabilities.iter_mut() {
-        *probability /= total;
+    for value in values.iter_mut() {
+        *value /= total;
     }
 }
 
@@ -41,6 +47,16 @@ mod tests {
         let mut probabilities = [0.0; 3];
         softmax(&[1000.0, 1000.0, -1000.0], &mut probabilities);
         assert_eq!(probabilities, [0.5, 0.5, 0.0]);
+    }
+
+    #[test]
+    fn softmax_in_place_matches_softmax() {
+        let logits = [0.3, -2.0, 5.0, 5.0];
+        let mut expected = [0.0; 4];
+        softmax(&logits, &mut expected);
+        let mut values = logits;
+        softmax_in_place(&mut values);
+        assert_eq!(values, expected);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! threshold for every regime, and the Kou et al. public-code protocol.
 
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::Arc;
 
 use super::claims_regimes::{extreme_slopes, slices};
 use super::engine::TestOutcome;
@@ -14,7 +14,7 @@ use crate::claim::rules::{self, Band, Measured, Strictness};
 use crate::claim::{ClaimInfo, ClaimKind, Part, Provenance, Rule, TierRule, Value};
 use crate::error::Error;
 use crate::exact::{Bounds, clopper_pearson, clopper_pearson_lower, clopper_pearson_upper};
-use crate::suite::Case;
+use crate::suite::{Case, memo};
 
 pub(super) static CLAIMS: [ClaimInfo; 8] = [
     claim(
@@ -161,9 +161,6 @@ impl GridPoint {
     }
 }
 
-static GRIDS: LazyLock<Mutex<HashMap<String, Arc<Vec<GridPoint>>>>> =
-    LazyLock::new(Default::default);
-
 /// The threshold grid of a case: slices × S values × regimes (trainable `output_inits`,
 /// plus fixed output when `with_fixed_output`) × seeds, ‖μ‖ = (Sσ_p⁴d/n)^{1/4}. Shared by
 /// the claims whose cases ask for the same grid.
@@ -218,24 +215,18 @@ fn threshold_grid(case: &Case) -> Result<Arc<Vec<GridPoint>>, Error> {
             }
         }
     }
-    let key = format!("{specs:?}");
-    if let Some(grid) = GRIDS.lock().expect("never poisoned").get(&key) {
-        return Ok(grid.clone());
-    }
-    let summaries = runs::summaries(&specs)?;
-    for (point, chunk) in points.iter_mut().zip(summaries.chunks(seeds.len())) {
-        for summary in chunk {
-            if let Some(test) = &summary.test_final {
-                point.test = point.test.pooled(test);
+    let key = format!("cnn-benign threshold grid {specs:?}");
+    memo::shared(&key, || {
+        let summaries = runs::summaries(&specs)?;
+        for (point, chunk) in points.iter_mut().zip(summaries.chunks(seeds.len())) {
+            for summary in chunk {
+                if let Some(test) = &summary.test_final {
+                    point.test = point.test.pooled(test);
+                }
             }
         }
-    }
-    let grid = Arc::new(points);
-    GRIDS
-        .lock()
-        .expect("never poisoned")
-        .insert(key, grid.clone());
-    Ok(grid)
+        Ok(points)
+    })
 }
 
 fn regimes_of(grid: &[GridPoint]) -> Vec<String> {

@@ -7,8 +7,7 @@
 //! test draws like the data; each is numbered by the seed index. So two claims that ask
 //! for the same run get the same numbers, and a sweep over v₀ or η keeps data and W⁽⁰⁾.
 
-use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex, OnceLock};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -18,7 +17,7 @@ use super::engine::{Run, RunOptions, TestOutcome, train};
 use super::setting::{OutputLayer, Setting};
 use super::theory::step_size_guard;
 use crate::error::Error;
-use crate::suite::{Case, random_stream};
+use crate::suite::{Case, memo, random_stream};
 
 /// One run a claim asks for.
 #[derive(Clone, Debug)]
@@ -46,21 +45,14 @@ pub fn simulate(setting: &Setting, seed: u64, options: RunOptions) -> Result<Run
     Ok(run)
 }
 
-type Slot = Arc<OnceLock<Result<Arc<Run>, String>>>;
-
-static CACHE: LazyLock<Mutex<HashMap<String, Slot>>> = LazyLock::new(Default::default);
-
-/// The full-diagnostics run of a setting and seed, computed once per process.
+/// The full-diagnostics run of a setting and seed, computed once per process (through
+/// [`crate::suite::memo`], so claims running in parallel wait for one computation).
 ///
 /// # Errors
 /// As [`simulate`].
 pub fn cached(setting: &Setting, seed: u64) -> Result<Arc<Run>, Error> {
-    let key = format!("{} seed={seed}", setting.run_key());
-    let slot = {
-        let mut cache = CACHE.lock().expect("the run cache is never poisoned");
-        cache.entry(key).or_default().clone()
-    };
-    slot.get_or_init(|| {
+    let key = format!("cnn-benign run {} seed={seed}", setting.run_key());
+    memo::shared(&key, || {
         simulate(
             setting,
             seed,
@@ -69,11 +61,7 @@ pub fn cached(setting: &Setting, seed: u64) -> Result<Arc<Run>, Error> {
                 record_shifts: true,
             },
         )
-        .map(Arc::new)
-        .map_err(|error| error.to_string())
     })
-    .clone()
-    .map_err(Error::Numerical)
 }
 
 /// Many cached runs, in parallel, in the order given.

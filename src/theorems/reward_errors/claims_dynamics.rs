@@ -4,16 +4,17 @@ use num_rational::BigRational;
 use num_traits::Zero;
 use rand::RngExt;
 use rand_chacha::ChaCha12Rng;
+use rayon::prelude::*;
 
 use super::bandit::{ExactBandit, Reward, dual_gradient, dual_softmax, dual_value_derivative};
-use super::configs::{Geometry, bandit_with_features, family_policy};
+use super::configs::{Geometry, bandit_with_features, family_policy, output_name};
 use super::dynamics::{self, Bandit, value};
 use super::metrics::{self, METRIC_NAMES};
 use super::{Instance, claim, flow_plan};
 use crate::claim::rules::{self, Band, Measured, Strictness};
 use crate::claim::{ClaimInfo, ClaimKind, Part, Provenance, Value};
 use crate::error::Error;
-use crate::exact::{Bounds, Interval, dot, format_rational, ratio, to_f64};
+use crate::exact::{Bounds, Interval, certify, dot, format_rational, ratio, to_f64};
 use crate::sim::flow::log_spaced;
 use crate::suite::Case;
 
@@ -217,37 +218,57 @@ pub(super) fn random_instances(case: &Case) -> Result<Vec<(ExactBandit, Vec<BigR
         .collect())
 }
 
-/// Central difference of V_R along e_k at the state π, enclosed at `precision` bits:
-/// (V(θ + h e_k) − V(θ − h e_k)) / 2h, where shifting θ multiplies π(y) by e^{±hφ_k(y)}.
-fn central_difference(
+/// Central differences of V_G and V_P along e_k at the state π, enclosed at `precision`
+/// bits: (V(θ + h e_k) − V(θ − h e_k)) / 2h, where shifting θ multiplies π(y) by
+/// e^{±hφ_k(y)}. The exponentials depend only on the feature value, so each distinct
+/// value is exponentiated once and its reciprocal gives the other sign.
+fn central_differences(
     bandit: &ExactBandit,
     policy: &[BigRational],
-    reward: Reward,
     coordinate: usize,
     step: &BigRational,
     precision: usize,
-) -> Result<Interval, Error> {
-    let shifted_value = |sign: i64| -> Result<Interval, Error> {
-        let mut numerator = Interval::from_integer(0, precision);
-        let mut denominator = Interval::from_integer(0, precision);
-        for ((row, p), r) in bandit
-            .features
+) -> Result<[Interval; 2], Error> {
+    let mut exponentials: Vec<(BigRational, Interval, Interval)> = Vec::new();
+    let mut weights = [Vec::new(), Vec::new()];
+    for (row, p) in bandit.features.iter().zip(policy) {
+        let feature = &row[coordinate];
+        let index = match exponentials
             .iter()
-            .zip(policy)
-            .zip(bandit.rewards(reward))
+            .position(|(value, _, _)| value == feature)
         {
-            let exponent = Interval::from_rational(
-                &(step * &row[coordinate] * BigRational::from_integer(sign.into())),
-                precision,
-            );
-            let weight = Interval::from_rational(p, precision).mul(&exponent.exp());
-            numerator = numerator.add(&weight.mul(&Interval::from_rational(r, precision)));
-            denominator = denominator.add(&weight);
-        }
-        numerator.div(&denominator)
-    };
+            Some(index) => index,
+            None => {
+                let up = Interval::from_rational(&(step * feature), precision).exp()?;
+                let down = up.recip()?;
+                exponentials.push((feature.clone(), up, down));
+                exponentials.len() - 1
+            }
+        };
+        let probability = Interval::from_rational(p, precision);
+        weights[0].push(probability.mul(&exponentials[index].1));
+        weights[1].push(probability.mul(&exponentials[index].2));
+    }
+    let shifted_value =
+        |weights: &[Interval], rewards: &[BigRational]| -> Result<Interval, Error> {
+            let zero = Interval::from_integer(0, precision);
+            let numerator = weights
+                .iter()
+                .zip(rewards)
+                .fold(zero.clone(), |total, (weight, r)| {
+                    total.add(&weight.mul(&Interval::from_rational(r, precision)))
+                });
+            let denominator = weights.iter().fold(zero, |total, weight| total.add(weight));
+            numerator.div(&denominator)
+        };
     let twice_step = Interval::from_rational(&(step * ratio(2, 1)), precision);
-    shifted_value(1)?.sub(&shifted_value(-1)?).div(&twice_step)
+    let difference = |reward: Reward| -> Result<Interval, Error> {
+        let rewards = bandit.rewards(reward);
+        shifted_value(&weights[0], rewards)?
+            .sub(&shifted_value(&weights[1], rewards)?)
+            .div(&twice_step)
+    };
+    Ok([difference(Reward::GroundTruth)?, difference(Reward::Proxy)?])
 }
 
 fn gradient_identity(case: &Case) -> Result<Vec<Part>, Error> {
@@ -271,29 +292,39 @@ fn gradient_identity(case: &Case) -> Result<Vec<Part>, Error> {
         mismatches == 0,
     );
 
-    // Central differences at 170 bits (≈ 50 digits) with h = 1e-12: truncation error is
-    // O(h²) ≈ 1e-24 and the enclosure carries every rounding error.
+    // Central differences at 170 bits (≈ 50 digits) with h = 1e-12, rechecked at 340
+    // bits: truncation error is O(h²) ≈ 1e-24 and the enclosure carries every rounding
+    // error. Both rewards, every coordinate of every instance.
     let step = ratio(1, 1_000_000_000_000);
-    let mut largest = Interval::from_integer(0, 170);
-    for (bandit, policy) in &instances {
-        let gradient = bandit.gradient(policy, Reward::Proxy);
-        for (coordinate, exact_value) in gradient.iter().enumerate() {
-            let difference =
-                central_difference(bandit, policy, Reward::Proxy, coordinate, &step, 170)?
-                    .sub(&Interval::from_rational(exact_value, 170));
-            let magnitude = if difference.is_negative() {
-                difference.neg()
-            } else {
-                difference
-            };
-            if magnitude.upper_f64() > largest.upper_f64() {
-                largest = magnitude;
-            }
-        }
-    }
+    let largest = certify(170, |precision| {
+        let magnitudes = instances
+            .par_iter()
+            .map(|(bandit, policy)| {
+                let mut largest = Interval::from_integer(0, precision);
+                let gradients = [
+                    bandit.gradient(policy, Reward::GroundTruth),
+                    bandit.gradient(policy, Reward::Proxy),
+                ];
+                for coordinate in 0..bandit.dimension() {
+                    let differences =
+                        central_differences(bandit, policy, coordinate, &step, precision)?;
+                    for (difference, gradient) in differences.iter().zip(&gradients) {
+                        let error = difference
+                            .sub(&Interval::from_rational(&gradient[coordinate], precision));
+                        largest = largest.maximum(&error.abs());
+                    }
+                }
+                Ok(largest)
+            })
+            .collect::<Result<Vec<Interval>, Error>>()?;
+        Ok(magnitudes.iter().fold(
+            Interval::from_integer(0, precision),
+            |largest, magnitude| largest.maximum(magnitude),
+        ))
+    })?;
     let bound = 1e-20;
     let certified = rules::certified(
-        "|central difference − E4| ≤ 1e-20 at 50 digits",
+        "|central difference − E4| ≤ 1e-20 at 50 digits, both rewards",
         "≤ 1e-20",
         &largest,
         if largest.upper_f64() <= bound {
@@ -310,7 +341,14 @@ fn gradient_identity(case: &Case) -> Result<Vec<Part>, Error> {
 fn logit_velocity_identity(case: &Case) -> Result<Vec<Part>, Error> {
     let mut instances = random_instances(case)?;
     let policy = case.parameters.rationals("initial_policy")?;
-    for geometry in [Geometry::Orthogonal, Geometry::Negative, Geometry::Positive] {
+    let geometries = [
+        Geometry::Orthogonal,
+        Geometry::Negative,
+        Geometry::Positive,
+        Geometry::Sweep(0.6),
+        Geometry::Sweep(0.8),
+    ];
+    for geometry in geometries {
         let features = geometry
             .exact_features(policy.len())
             .expect("rational geometry");
@@ -347,13 +385,27 @@ fn logit_velocity_identity(case: &Case) -> Result<Vec<Part>, Error> {
                 .iter()
                 .map(|row| dot(row, &gradient))
                 .collect();
-            bandit.logit_velocity(policy, Reward::Proxy) == direct
-                && bandit.logit_velocity_by_sum(policy, Reward::Proxy) == direct
+            // The vector form FFᵀ(π ⊙ A_P), with the Gram matrix built entry by entry.
+            let weights: Vec<BigRational> = policy
+                .iter()
+                .zip(bandit.advantages(policy, Reward::Proxy))
+                .map(|(p, a)| p * a)
+                .collect();
+            let outputs = bandit.outputs();
+            let by_gram: Vec<BigRational> = (0..outputs)
+                .map(|y| {
+                    dot(
+                        &(0..outputs).map(|z| bandit.gram(y, z)).collect::<Vec<_>>(),
+                        &weights,
+                    )
+                })
+                .collect();
+            by_gram == direct && bandit.logit_velocity_by_sum(policy, Reward::Proxy) == direct
         })
         .count() as u64;
     Ok(vec![rules::exact_predicate(
-        "E5 vector and sum forms = F∇V_P",
-        "equal on every instance (random and §7 geometries)",
+        "E5 as FFᵀ(π ⊙ A_P) and as the sum form = F∇V_P",
+        "equal on every instance (random, §7 geometries, sweep s = 0.6 and 0.8)",
         Value::Count {
             hits: agreeing,
             total,
@@ -389,7 +441,9 @@ fn probability_velocity_identity(case: &Case) -> Result<Vec<Part>, Error> {
     // Along the flow on T0: symmetric differences of π(θ_t) at 10 log-spaced times.
     let instance = Instance::from_parameters(&case.parameters)?;
     let bandit = instance.float_bandit(Reward::Proxy);
-    let times = log_spaced(1e-1, 1e3, 3);
+    let times: Vec<f64> = (0..10)
+        .map(|index| 10f64.powf(-1.0 + 4.0 * f64::from(index) / 9.0))
+        .collect();
     let mut sampled = Vec::new();
     for &time in &times {
         let step = 1e-4 * (1.0 + time);
@@ -399,10 +453,7 @@ fn probability_velocity_identity(case: &Case) -> Result<Vec<Part>, Error> {
         relative_tolerance: 1e-12,
         horizon: 1e3 + 1.0,
     };
-    let velocity = |parameters: &[f64], out: &mut [f64]| {
-        let policy = bandit.policy(parameters);
-        bandit.gradient_at_policy(&policy, out);
-    };
+    let velocity = dynamics::flow_velocity(&bandit);
     let states = crate::sim::flow::states_at(
         &velocity,
         &bandit.initial,
@@ -482,6 +533,11 @@ fn monotonicity_configurations() -> Result<Vec<Configuration>, Error> {
         let bandit = bandit_with_features(geometry.features(5), &reference, &truth, &truth)?;
         push_both(format!("§7 {}", geometry.name()), bandit, &no_med);
     }
+    for cosine in [0.0, 0.5, 0.66, 0.8, 0.9, 0.95, 0.99] {
+        let geometry = Geometry::Sweep(cosine);
+        let bandit = bandit_with_features(geometry.features(5), &reference, &truth, &truth)?;
+        push_both(format!("§7 {}", geometry.name()), bandit, &no_med);
+    }
     let harmful = exact_rewards(&[(1, 1), (4, 5), (2, 1), (-1, 1), (-1, 1)]);
     push_both(
         "RE-11".into(),
@@ -494,22 +550,26 @@ fn monotonicity_configurations() -> Result<Vec<Configuration>, Error> {
         Bandit::tabular(&reference, &stalled_truth, &stalled_truth),
         &truth,
     );
-    let benign = exact_rewards(&[(1, 1), (-1, 1), (-2, 1), (-1, 1), (-1, 1)]);
-    push_both(
-        "RE-13".into(),
-        Bandit::tabular(&reference, &truth, &truth),
-        &benign,
-    );
-    let epsilon = 1e-6;
-    let mut hacked: Vec<f64> = reference.iter().map(|p| p * (1.0 - epsilon)).collect();
-    hacked.push(epsilon);
-    let hacked_truth = exact_rewards(&[(1, 1), (4, 5), (-1, 1), (-1, 1), (-1, 1), (-1, 1)]);
-    let hacked_proxy = exact_rewards(&[(1, 1), (-1, 1), (-1, 1), (-1, 1), (-1, 1), (2, 1)]);
-    push_both(
-        "RE-14".into(),
-        Bandit::tabular(&hacked, &hacked_truth, &hacked_truth),
-        &hacked_proxy,
-    );
+    for value in [-0.95, -0.91, -2.0, -5.0, -100.0] {
+        let mut benign = no_med.clone();
+        benign[2] = value;
+        push_both(
+            format!("RE-13 v = {value}"),
+            Bandit::tabular(&reference, &truth, &truth),
+            &benign,
+        );
+    }
+    for epsilon in [1e-6, 1e-9] {
+        let mut hacked: Vec<f64> = reference.iter().map(|p| p * (1.0 - epsilon)).collect();
+        hacked.push(epsilon);
+        let hacked_truth = exact_rewards(&[(1, 1), (4, 5), (-1, 1), (-1, 1), (-1, 1), (-1, 1)]);
+        let hacked_proxy = exact_rewards(&[(1, 1), (-1, 1), (-1, 1), (-1, 1), (-1, 1), (2, 1)]);
+        push_both(
+            format!("RE-14 ε = {epsilon:e}"),
+            Bandit::tabular(&hacked, &hacked_truth, &hacked_truth),
+            &hacked_proxy,
+        );
+    }
     Ok(configurations)
 }
 
@@ -520,17 +580,21 @@ fn value_monotonicity(case: &Case) -> Result<Vec<Part>, Error> {
     let configurations = monotonicity_configurations()?;
 
     // Gradient ascent: the smallest step change of V_P relative to its roundoff allowance.
-    let mut worst_ascent = (f64::INFINITY, String::new());
-    for configuration in &configurations {
-        let trace = dynamics::ascend_plain(&configuration.bandit, learning_rate, steps)?;
-        for pair in trace.training_values.windows(2) {
-            let allowance = 4.0 * UNIT_ROUNDOFF * pair[0].abs().max(1.0);
-            let slack = (pair[1] - pair[0]) + allowance;
-            if slack < worst_ascent.0 {
-                worst_ascent = (slack, configuration.name.clone());
-            }
-        }
-    }
+    let worst_ascent = configurations
+        .par_iter()
+        .map(|configuration| {
+            let trace = dynamics::ascend_plain(&configuration.bandit, learning_rate, steps)?;
+            let slack = trace
+                .training_values
+                .windows(2)
+                .map(|pair| (pair[1] - pair[0]) + 4.0 * UNIT_ROUNDOFF * pair[0].abs().max(1.0))
+                .fold(f64::INFINITY, f64::min);
+            Ok((slack, configuration.name.clone()))
+        })
+        .collect::<Result<Vec<_>, Error>>()?
+        .into_iter()
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .unwrap_or((f64::NAN, String::new()));
     let ascent = rules::lower_bound(
         format!(
             "GA: min over steps of ΔV_P + 4u·max(1, |V_P|) ≥ 0 ({} configurations; worst: {})",
@@ -542,51 +606,61 @@ fn value_monotonicity(case: &Case) -> Result<Vec<Part>, Error> {
         &Measured::point(worst_ascent.0),
     );
 
-    // Gradient flow: V_P at 100 log-spaced outputs, allowing the integrator tolerance.
+    // Gradient flow: V_P at about 100 log-spaced outputs, at both tolerances; a decrease
+    // smaller than the run's own relative tolerance is integration noise.
     let times = log_spaced(
         1e-2,
         plan.horizon,
         (100.0 / (plan.horizon / 1e-2).log10()).ceil() as usize,
     );
-    let fine = plan.relative_tolerance / 100.0;
-    let mut worst_flow = (f64::INFINITY, String::new());
-    for configuration in &configurations {
-        let velocity = |parameters: &[f64], out: &mut [f64]| {
-            let policy = configuration.bandit.policy(parameters);
-            configuration.bandit.gradient_at_policy(&policy, out);
-        };
-        let states = crate::sim::flow::states_at(
-            &velocity,
-            &configuration.bandit.initial,
-            &times,
-            &crate::sim::flow::FlowSettings::new(fine, plan.horizon),
-        )?;
-        let values: Vec<f64> = states
-            .iter()
-            .map(|state| {
-                value(
-                    &configuration.bandit.policy(state),
-                    &configuration.bandit.training,
-                )
-            })
-            .collect();
-        for pair in values.windows(2) {
-            let slack =
-                (pair[1] - pair[0]) + 10.0 * plan.relative_tolerance * pair[0].abs().max(1.0);
-            if slack < worst_flow.0 {
-                worst_flow = (slack, configuration.name.clone());
-            }
-        }
-    }
+    let worst = configurations
+        .par_iter()
+        .map(|configuration| {
+            let velocity = dynamics::flow_velocity(&configuration.bandit);
+            let slacks = plan
+                .settings()
+                .iter()
+                .map(|settings| {
+                    let states = crate::sim::flow::states_at(
+                        &velocity,
+                        &configuration.bandit.initial,
+                        &times,
+                        settings,
+                    )?;
+                    let values: Vec<f64> = states
+                        .iter()
+                        .map(|state| {
+                            value(
+                                &configuration.bandit.policy(state),
+                                &configuration.bandit.training,
+                            )
+                        })
+                        .collect();
+                    Ok(values
+                        .windows(2)
+                        .map(|pair| {
+                            (pair[1] - pair[0])
+                                + settings.relative_tolerance * pair[0].abs().max(1.0)
+                        })
+                        .fold(f64::INFINITY, f64::min))
+                })
+                .collect::<Result<Vec<f64>, Error>>()?;
+            Ok((slacks[0], slacks[1], configuration.name.clone()))
+        })
+        .collect::<Result<Vec<_>, Error>>()?
+        .into_iter()
+        .min_by(|a, b| a.0.min(a.1).total_cmp(&b.0.min(b.1)))
+        .unwrap_or((f64::NAN, f64::NAN, String::new()));
     let flow = rules::lower_bound(
         format!(
-            "GF: min over {} outputs of ΔV_P + tolerance slack ≥ 0 (worst: {})",
+            "GF: min over {} outputs of ΔV_P + rtol·max(1, |V_P|), rtol 1e-10 and 1e-12 ({} configurations; worst: {})",
             times.len(),
-            worst_flow.1
+            configurations.len(),
+            worst.2
         ),
         Bounds::point(0.0),
         Strictness::NonStrict,
-        &Measured::point(worst_flow.0),
+        &Measured::new(worst.0.min(worst.1), Bounds::new(worst.0, worst.1)),
     );
     Ok(vec![ascent, flow])
 }
@@ -606,7 +680,7 @@ fn falling_logits(case: &Case) -> Result<Vec<Part>, Error> {
             .collect();
         let names = named
             .iter()
-            .map(|y| format!("y{y}"))
+            .map(|y| output_name(*y))
             .collect::<Vec<_>>()
             .join(", ");
         let bandit = instance.float_bandit(reward);
@@ -795,7 +869,7 @@ pub(super) fn certified_one_step(
         .zip(&instance.exact.ground_truth)
     {
         let weight = Interval::from_rational(p, precision)
-            .mul(&Interval::from_rational(&(learning_rate * p * a), precision).exp());
+            .mul(&Interval::from_rational(&(learning_rate * p * a), precision).exp()?);
         numerator = numerator.add(&weight.mul(&Interval::from_rational(r, precision)));
         denominator = denominator.add(&weight);
     }

@@ -6,7 +6,7 @@ use num_rational::BigRational;
 
 use super::dynamics::Bandit;
 use crate::error::Error;
-use crate::exact::{parse_rational, ratio, to_f64};
+use crate::exact::{parse_rational, ratio, rational_from_decimal_f64, to_f64};
 
 /// c = 0.70710678118 as written in the authors' configs (a decimal, not 1/√2).
 pub fn config_cosine() -> BigRational {
@@ -51,7 +51,7 @@ impl Geometry {
         }
     }
 
-    /// Exact features, when rational (all but the sweep).
+    /// Exact features, when rational (all but sweep cosines with irrational √(1 − s²)).
     pub fn exact_features(&self, outputs: usize) -> Option<Vec<Vec<BigRational>>> {
         let zero = || ratio(0, 1);
         let mut rows: Vec<Vec<BigRational>> = (0..outputs)
@@ -75,7 +75,14 @@ impl Geometry {
                 rows[1][0] = c.clone();
                 rows[1][1] = c;
             }
-            Geometry::Sweep(_) => return None,
+            Geometry::Sweep(cosine) => {
+                // Exact only when √(1 − s²) is rational, e.g. s = 0.6 or 0.8.
+                let cosine = rational_from_decimal_f64(*cosine)?;
+                let sine = rational_square_root(&(ratio(1, 1) - &cosine * &cosine))?;
+                rows[0][0] = ratio(3, 2);
+                rows[1][0] = cosine;
+                rows[1][1] = sine;
+            }
         }
         Some(rows)
     }
@@ -97,6 +104,16 @@ impl Geometry {
                 .collect(),
         }
     }
+}
+
+/// The rational square root of a non-negative rational, when it has one.
+pub fn rational_square_root(value: &BigRational) -> Option<BigRational> {
+    if *value < ratio(0, 1) {
+        return None;
+    }
+    let (numerator, denominator) = (value.numer().sqrt(), value.denom().sqrt());
+    (&numerator * &numerator == *value.numer() && &denominator * &denominator == *value.denom())
+        .then(|| BigRational::new(numerator, denominator))
 }
 
 /// Solves Fθ = ln π₀ in f64 (F square and invertible).
@@ -128,6 +145,7 @@ pub fn bandit_with_features(
 ) -> Result<Bandit, Error> {
     let initial = initial_parameters(&features, policy)?;
     Ok(Bandit {
+        tabular: false,
         features,
         ground_truth: ground_truth.to_vec(),
         training: training.to_vec(),
@@ -156,6 +174,50 @@ pub fn stall_exponent(features: &[Vec<f64>]) -> f64 {
     let bad_outputs = (features.len() - 2) as f64;
     let difference: Vec<f64> = medium.iter().zip(optimal).map(|(m, o)| m - o).collect();
     dot(medium, &difference) / (dot(medium, medium) + dot(bad, bad) / bad_outputs)
+}
+
+/// π₀ of the reference instance T0: (1/20, 1/2, 3/20, 3/20, 3/20).
+pub fn reference_policy() -> Vec<BigRational> {
+    vec![
+        ratio(1, 20),
+        ratio(1, 2),
+        ratio(3, 20),
+        ratio(3, 20),
+        ratio(3, 20),
+    ]
+}
+
+/// r_G of T0: (1, 4/5, −1, −1, −1).
+pub fn reference_ground_truth() -> Vec<BigRational> {
+    vec![
+        ratio(1, 1),
+        ratio(4, 5),
+        ratio(-1, 1),
+        ratio(-1, 1),
+        ratio(-1, 1),
+    ]
+}
+
+/// The no-med proxy: (1, −1, −1, −1, −1).
+pub fn no_med_proxy() -> Vec<BigRational> {
+    vec![
+        ratio(1, 1),
+        ratio(-1, 1),
+        ratio(-1, 1),
+        ratio(-1, 1),
+        ratio(-1, 1),
+    ]
+}
+
+/// The spec's name of an output in the five-output layout (y⋆, y_med, b1, b2, …), with
+/// `y_hack` for the extra output of RE-14.
+pub fn output_name(index: usize) -> String {
+    match index {
+        0 => "y⋆".into(),
+        1 => "y_med".into(),
+        5 => "y_hack".into(),
+        bad => format!("b{}", bad - 1),
+    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use rand_chacha::ChaCha12Rng;
 use crate::error::Error;
 use crate::exact::Bounds;
 use crate::sim::flow::{self, FlowSettings};
-use crate::sim::softmax;
+use crate::sim::softmax_in_place;
 
 /// A bandit in f64: features (row per output), rewards, initial parameters.
 #[derive(Clone, Debug)]
@@ -22,6 +22,9 @@ pub struct Bandit {
     pub training: Vec<f64>,
     /// θ_0.
     pub initial: Vec<f64>,
+    /// Whether the features are the identity (φ(y) = e_y), which skips the products
+    /// with F.
+    pub tabular: bool,
 }
 
 impl Bandit {
@@ -39,6 +42,7 @@ impl Bandit {
             ground_truth: ground_truth.to_vec(),
             training: training.to_vec(),
             initial: initial_policy.iter().map(|p| p.ln()).collect(),
+            tabular: true,
         }
     }
 
@@ -62,11 +66,15 @@ impl Bandit {
 
     /// π_θ = softmax(Fθ), written into `policy`.
     pub fn policy_into(&self, parameters: &[f64], policy: &mut [f64]) {
+        if self.tabular {
+            policy.copy_from_slice(parameters);
+            softmax_in_place(policy);
+            return;
+        }
         for (slot, row) in policy.iter_mut().zip(&self.features) {
             *slot = row.iter().zip(parameters).map(|(f, t)| f * t).sum();
         }
-        let logits = policy.to_vec();
-        softmax(&logits, policy);
+        softmax_in_place(policy);
     }
 
     /// π_θ.
@@ -88,13 +96,23 @@ impl Bandit {
     /// that noise, multiplied by t in log-time, would stall a tight-tolerance integrator.
     pub fn gradient_at_policy(&self, policy: &[f64], gradient: &mut [f64]) {
         gradient.iter_mut().for_each(|g| *g = 0.0);
-        for ((row, p), r) in self.features.iter().zip(policy).zip(&self.training) {
+        for (index, ((row, p), r)) in self
+            .features
+            .iter()
+            .zip(policy)
+            .zip(&self.training)
+            .enumerate()
+        {
             let advantage: f64 = policy
                 .iter()
                 .zip(&self.training)
                 .map(|(q, other)| q * (r - other))
                 .sum();
             let weight = p * advantage;
+            if self.tabular {
+                gradient[index] = weight;
+                continue;
+            }
             for (g, f) in gradient.iter_mut().zip(row) {
                 *g += weight * f;
             }
@@ -267,7 +285,8 @@ impl FlowPlan {
     }
 }
 
-fn flow_velocity(bandit: &Bandit) -> impl Fn(&[f64], &mut [f64]) + '_ {
+/// The gradient-flow vector field θ̇ = ∇V_train(θ).
+pub fn flow_velocity(bandit: &Bandit) -> impl Fn(&[f64], &mut [f64]) + '_ {
     move |parameters: &[f64], velocity: &mut [f64]| {
         let mut policy = vec![0.0; bandit.outputs()];
         bandit.policy_into(parameters, &mut policy);

@@ -13,6 +13,8 @@
 //! initial expected proxy reward V̂, since such an output never attracts probability
 //! (benign type I). Ties count as errors for Acc, and for HAcc unless r− < V̂.
 
+use num_bigint::BigInt;
+use num_integer::Integer;
 use num_rational::BigRational;
 use num_traits::{One, Zero};
 
@@ -47,25 +49,21 @@ impl Metrics {
 pub const METRIC_NAMES: [&str; 4] = ["Acc", "HAcc", "Acc-W", "HAcc-W"];
 
 /// The accuracy indicator: the preferred output scores above every dispreferred one.
-pub fn accuracy_indicator(preferred: &BigRational, dispreferred: &[BigRational]) -> bool {
+pub fn accuracy_indicator<T: Ord>(preferred: &T, dispreferred: &[T]) -> bool {
     dispreferred.iter().all(|r| preferred > r)
 }
 
 /// The harm-aware indicator in the code's form: ordered correctly, or every
 /// dispreferred output below V̂.
-pub fn harm_aware_indicator(
-    preferred: &BigRational,
-    dispreferred: &[BigRational],
-    baseline: &BigRational,
-) -> bool {
+pub fn harm_aware_indicator<T: Ord>(preferred: &T, dispreferred: &[T], baseline: &T) -> bool {
     accuracy_indicator(preferred, dispreferred) || dispreferred.iter().all(|r| r < baseline)
 }
 
 /// The harm-aware indicator in the paper's form: max r− < max(r+, V̂).
-pub fn harm_aware_indicator_by_maximum(
-    preferred: &BigRational,
-    dispreferred: &[BigRational],
-    baseline: &BigRational,
+pub fn harm_aware_indicator_by_maximum<T: Ord>(
+    preferred: &T,
+    dispreferred: &[T],
+    baseline: &T,
 ) -> bool {
     let worst = dispreferred
         .iter()
@@ -80,38 +78,48 @@ pub fn harm_aware_indicator_by_maximum(
 }
 
 /// Accumulates indicator means over weighted tuples.
+///
+/// Weights are products of integer numerators of π₀ over a common denominator, which
+/// cancels in every ratio: sums of integers are exact and far cheaper than sums of
+/// fractions.
 struct Tally {
+    form: IndicatorForm,
     count: u64,
     accurate: u64,
     harm_aware: u64,
-    weight: BigRational,
-    weight_accurate: BigRational,
-    weight_harm_aware: BigRational,
+    weight: BigInt,
+    weight_accurate: BigInt,
+    weight_harm_aware: BigInt,
 }
 
 impl Tally {
-    fn new() -> Self {
+    fn new(form: IndicatorForm) -> Self {
         Tally {
+            form,
             count: 0,
             accurate: 0,
             harm_aware: 0,
-            weight: BigRational::zero(),
-            weight_accurate: BigRational::zero(),
-            weight_harm_aware: BigRational::zero(),
+            weight: BigInt::zero(),
+            weight_accurate: BigInt::zero(),
+            weight_harm_aware: BigInt::zero(),
         }
     }
 
     fn add(
         &mut self,
-        preferred: &BigRational,
-        dispreferred: &[BigRational],
-        baseline: &BigRational,
-        weight: BigRational,
+        preferred: &BigInt,
+        dispreferred: &[BigInt],
+        baseline: &BigInt,
+        weight: BigInt,
     ) {
         let accurate = accuracy_indicator(preferred, dispreferred);
-        let harm_aware = harm_aware_indicator(preferred, dispreferred, baseline);
+        let harm_aware = match self.form {
+            IndicatorForm::Code => harm_aware_indicator(preferred, dispreferred, baseline),
+            IndicatorForm::Paper => {
+                harm_aware_indicator_by_maximum(preferred, dispreferred, baseline)
+            }
+        };
         self.count += 1;
-        self.weight += &weight;
         if accurate {
             self.accurate += 1;
             self.weight_accurate += &weight;
@@ -120,6 +128,7 @@ impl Tally {
             self.harm_aware += 1;
             self.weight_harm_aware += &weight;
         }
+        self.weight += weight;
     }
 
     fn finish(self) -> Option<Metrics> {
@@ -130,10 +139,41 @@ impl Tally {
         Some(Metrics {
             accuracy: BigRational::from_integer(self.accurate.into()) / &count,
             harm_aware_accuracy: BigRational::from_integer(self.harm_aware.into()) / &count,
-            weighted_accuracy: self.weight_accurate / &self.weight,
-            weighted_harm_aware_accuracy: self.weight_harm_aware / &self.weight,
+            weighted_accuracy: BigRational::new(self.weight_accurate, self.weight.clone()),
+            weighted_harm_aware_accuracy: BigRational::new(self.weight_harm_aware, self.weight),
         })
     }
+}
+
+/// Proxy values and V̂ as integers over their least common denominator: comparisons of
+/// integers decide the same orderings as comparisons of the fractions, much faster.
+fn integer_scores(proxy: &[BigRational], baseline: &BigRational) -> (Vec<BigInt>, BigInt) {
+    let denominator = proxy
+        .iter()
+        .chain(std::iter::once(baseline))
+        .fold(BigInt::one(), |common, r| common.lcm(r.denom()));
+    let scale = |r: &BigRational| r.numer() * (&denominator / r.denom());
+    (proxy.iter().map(scale).collect(), scale(baseline))
+}
+
+/// Integer numerators of π₀ over the least common denominator.
+fn numerators(policy: &[BigRational]) -> Vec<BigInt> {
+    let denominator = policy
+        .iter()
+        .fold(BigInt::one(), |common, p| common.lcm(p.denom()));
+    policy
+        .iter()
+        .map(|p| p.numer() * (&denominator / p.denom()))
+        .collect()
+}
+
+/// Which form of the harm-aware indicator a tally uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IndicatorForm {
+    /// The authors' code: ordered correctly, or every dispreferred output below V̂.
+    Code,
+    /// The paper: max r− < max(r+, V̂).
+    Paper,
 }
 
 /// Pairwise metrics over all ground-truth-strict pairs; `None` when r_G is constant.
@@ -142,8 +182,19 @@ pub fn pairwise(
     ground_truth: &[BigRational],
     proxy: &[BigRational],
 ) -> Option<Metrics> {
-    let baseline = dot(policy, proxy);
-    let mut tally = Tally::new();
+    pairwise_in_form(policy, ground_truth, proxy, IndicatorForm::Code)
+}
+
+/// Pairwise metrics with the chosen form of the harm-aware indicator.
+pub fn pairwise_in_form(
+    policy: &[BigRational],
+    ground_truth: &[BigRational],
+    proxy: &[BigRational],
+    form: IndicatorForm,
+) -> Option<Metrics> {
+    let (proxy, baseline) = integer_scores(proxy, &dot(policy, proxy));
+    let weights = numerators(policy);
+    let mut tally = Tally::new(form);
     for y in 0..policy.len() {
         for z in 0..policy.len() {
             if ground_truth[y] > ground_truth[z] {
@@ -151,7 +202,7 @@ pub fn pairwise(
                     &proxy[y],
                     std::slice::from_ref(&proxy[z]),
                     &baseline,
-                    &policy[y] * &policy[z],
+                    &weights[y] * &weights[z],
                 );
             }
         }
@@ -167,18 +218,30 @@ pub fn one_vs_many(
     proxy: &[BigRational],
     negatives: usize,
 ) -> Option<Metrics> {
-    let baseline = dot(policy, proxy);
-    let mut tally = Tally::new();
+    one_vs_many_in_form(policy, ground_truth, proxy, negatives, IndicatorForm::Code)
+}
+
+/// One-vs-many metrics with the chosen form of the harm-aware indicator.
+pub fn one_vs_many_in_form(
+    policy: &[BigRational],
+    ground_truth: &[BigRational],
+    proxy: &[BigRational],
+    negatives: usize,
+    form: IndicatorForm,
+) -> Option<Metrics> {
+    let (proxy, baseline) = integer_scores(proxy, &dot(policy, proxy));
+    let weights = numerators(policy);
+    let mut tally = Tally::new(form);
     for preferred in 0..policy.len() {
         let worse: Vec<usize> = (0..policy.len())
             .filter(|&z| ground_truth[z] < ground_truth[preferred])
             .collect();
         for subset in subsets(&worse, negatives) {
-            let rewards: Vec<BigRational> = subset.iter().map(|&z| proxy[z].clone()).collect();
+            let rewards: Vec<BigInt> = subset.iter().map(|&z| proxy[z].clone()).collect();
             let weight = subset
                 .iter()
-                .fold(policy[preferred].clone(), |product, &z| {
-                    product * &policy[z]
+                .fold(weights[preferred].clone(), |product, &z| {
+                    product * &weights[z]
                 });
             tally.add(&proxy[preferred], &rewards, &baseline, weight);
         }

@@ -64,17 +64,51 @@
 //! # Limitations
 //! - The LLM protocols of the paper (§9.3, §10.2 of the spec) are not run; the
 //!   reward-model and verifiable-reward claims are checked on finite-bandit analogues.
-//! - Hitting times are those of the spec's convention (first crossing of V_G = γ); the
-//!   paper's own definition is unknown.
-//! - Certified enclosures cover closed forms (E12, one gradient step); simulated flows
-//!   are f64, judged by the spread over two tolerances rather than by a rigorous bound.
+//! - Hitting times follow the spec's convention (first crossing of V_G = γ); the paper's
+//!   own definition is unknown.
+//! - Certified enclosures cover closed forms (E12, one gradient step, θ₀ of the
+//!   geometry configs, central differences); simulated flows are f64, judged by the
+//!   spread over relative tolerances 1e-10 and 1e-12 rather than by a rigorous bound.
+//! - The predicted class of an error is a literal reading of the paper's table, which
+//!   looks at the mis-rewarded output alone. It misses errors that move the baseline
+//!   V_P(θ₀) so far that other heavy outputs become attractors: RE-13 at v = −100 is read
+//!   as benign I and measured harmful (the spec states this counterexample). A reading
+//!   that flags any change in the set of outputs above V_P(θ₀) was tried and refuted:
+//!   at v = −2 and −5 it predicts harm, yet the drained mass of the lowered output flows
+//!   partly to y⋆ and t⋆ moves by under 5%. How far the baseline may move before an
+//!   error stops being benign is not predicted from θ₀ here.
+//! - The spec writes the first RE-16 anchor as 43.2720554760673…; the certified value is
+//!   43.27205547606726…, so the stated digits are the rounded value, not a truncation.
+//!   Stated decimals are checked as correctly rounded (|T − v| ≤ half a unit in the last
+//!   place).
+//! - At the quick tier, 20 REINFORCE seeds (RE-27) and 21 zoo bandits (RE-31) cannot
+//!   decide every part at confidence 0.999: those parts are Inconclusive. The full tier
+//!   adds 200 seeds and 100 bandits, where every part is decided (and holds).
+//! - Sampled runs that miss the target within the budget are censored at the budget
+//!   (a lower bound on their step count), where the spec counts them as +∞; every
+//!   decision a miss should push upward is still pushed upward.
+//! - The zoo's targeted errors pick outputs at or below the median (ties count): in T0
+//!   three outputs share the median, and a strict reading would leave T0 without hack
+//!   and stall proxies.
+//! - Gradient flow uses the `differential-equations` crate's DOP853 steps only: its
+//!   dense output (0.7.0) was measured ~1000 times less accurate than its steps, so
+//!   outputs and crossings are reached by integrating exactly to the requested times.
 
 mod bandit;
 mod dynamics;
 
+mod categories;
+mod claims_categories;
 mod claims_dynamics;
+mod claims_experiments;
+mod claims_geometry;
+mod claims_metrics;
+mod claims_stalling;
+mod claims_verifiable;
 mod configs;
-mod metrics;
+pub mod metrics;
+mod two_level;
+mod zoo;
 
 use std::sync::LazyLock;
 
@@ -88,7 +122,7 @@ use crate::theorems::{ClosedForm, Theorem, TheoremInfo};
 
 pub use bandit::{ExactBandit, Reward, dual_gradient, dual_softmax, tabular_features};
 pub use dynamics::{
-    AscentTrace, Bandit, FlowHit, FlowPlan, ascend, ascend_plain, ground_truth_hitting_time,
+    AscentTrace, Bandit, FlowHit, FlowPlan, ascend, ascend_plain, ground_truth_hitting_time, value,
 };
 
 /// The reward-errors theorem.
@@ -188,6 +222,72 @@ static PARAMETERS: &[ParameterSpec] = &[
         description: "cosine s between φ(y⋆) and φ(y_med) in the sweep geometry",
     },
     ParameterSpec {
+        name: "med_cosines",
+        kind: ParameterKind::Numbers {
+            domain: UNIT_CLOSED,
+            minimum_length: 1,
+        },
+        default: Some("[0, 0.5, 0.66, 0.8, 0.9, 0.95, 0.99]"),
+        description: "cosines s of the sweep (RE-23)",
+    },
+    ParameterSpec {
+        name: "bandits",
+        kind: ParameterKind::Number(Domain::COUNT),
+        default: Some("20"),
+        description: "random bandits of the zoo (T0 is added)",
+    },
+    ParameterSpec {
+        name: "proxies_per_bandit",
+        kind: ParameterKind::Number(Domain::COUNT),
+        default: Some("200"),
+        description: "proxies drawn per zoo bandit",
+    },
+    ParameterSpec {
+        name: "zoo_outputs",
+        kind: ParameterKind::Number(Domain::COUNT),
+        default: Some("8"),
+        description: "outputs of the random zoo bandits",
+    },
+    ParameterSpec {
+        name: "zoo_steps",
+        kind: ParameterKind::Number(Domain::COUNT),
+        default: Some("500"),
+        description: "gradient-ascent steps behind the zoo's gain ΔV_G",
+    },
+    ParameterSpec {
+        name: "negatives_per_tuple",
+        kind: ParameterKind::Number(Domain::COUNT),
+        default: Some("3"),
+        description: "K of the one-vs-many metrics",
+    },
+    ParameterSpec {
+        name: "constraint_probabilities",
+        kind: ParameterKind::Matrix,
+        default: Some("[[0.6, 0.05], [0.9, 0.05], [0.3, 0.3], [0.6, 0.01], [0.95, 0.002]]"),
+        description: "starts (a, b) = initial probabilities of meeting the easy and the hard constraint",
+    },
+    ParameterSpec {
+        name: "easy_probability",
+        kind: ParameterKind::Number(Domain::OPEN_UNIT),
+        default: Some("0.02"),
+        description: "a: initial probability of meeting the easy constraint (RE-35)",
+    },
+    ParameterSpec {
+        name: "hard_probability",
+        kind: ParameterKind::Number(Domain::OPEN_UNIT),
+        default: Some("0.02"),
+        description: "b: initial probability of meeting the hard constraint (RE-35)",
+    },
+    ParameterSpec {
+        name: "group_sizes",
+        kind: ParameterKind::Numbers {
+            domain: Domain::COUNT,
+            minimum_length: 1,
+        },
+        default: Some("[8, 16]"),
+        description: "G of the group-relative update",
+    },
+    ParameterSpec {
         name: "scales",
         kind: ParameterKind::Numbers {
             domain: Domain::POSITIVE,
@@ -205,9 +305,192 @@ static PARAMETERS: &[ParameterSpec] = &[
         default: Some("[-1, 0, 3]"),
         description: "c in r_P' = a·r_P + c",
     },
+    ParameterSpec {
+        name: "initial_optimal_probability",
+        kind: ParameterKind::Number(Domain::OPEN_UNIT),
+        default: Some("0.002"),
+        description: "p = π₀(y⋆)",
+    },
+    ParameterSpec {
+        name: "initial_optimal_probabilities",
+        kind: ParameterKind::Numbers {
+            domain: Domain::OPEN_UNIT,
+            minimum_length: 2,
+        },
+        default: Some("[0.20, 0.15, 0.10, 0.07, 0.05, 0.03, 0.02, 0.01, 0.005]"),
+        description: "grid of p = π₀(y⋆), decreasing (§6.3)",
+    },
+    ParameterSpec {
+        name: "slope_probabilities",
+        kind: ParameterKind::Numbers {
+            domain: Domain::OPEN_UNIT,
+            minimum_length: 2,
+        },
+        default: Some("[0.002, 0.001]"),
+        description: "the pair of p between which the asymptotic slope is measured (RE-20)",
+    },
+    ParameterSpec {
+        name: "bad_outputs",
+        kind: ParameterKind::Number(Domain::COUNT),
+        default: Some("3"),
+        description: "k: low-quality outputs of the stall family",
+    },
+    ParameterSpec {
+        name: "bad_output_counts",
+        kind: ParameterKind::Numbers {
+            domain: Domain::COUNT,
+            minimum_length: 1,
+        },
+        default: Some("[1, 2, 3]"),
+        description: "values of k for the asymptotic slope (RE-20)",
+    },
+    ParameterSpec {
+        name: "medium_probability",
+        kind: ParameterKind::Number(Domain::OPEN_UNIT),
+        default: Some("0.5"),
+        description: "π₀(y_med) of the stall family",
+    },
+    ParameterSpec {
+        name: "high_reward",
+        kind: ParameterKind::Number(Domain::REAL),
+        default: Some("1"),
+        description: "r_hi = r(y⋆)",
+    },
+    ParameterSpec {
+        name: "medium_reward",
+        kind: ParameterKind::Number(Domain::REAL),
+        default: Some("0.8"),
+        description: "r_G(y_med) of the stall family",
+    },
+    ParameterSpec {
+        name: "low_reward",
+        kind: ParameterKind::Number(Domain::REAL),
+        default: Some("-1"),
+        description: "r_lo: reward of the low outputs",
+    },
+    ParameterSpec {
+        name: "low_outputs",
+        kind: ParameterKind::Number(Domain::COUNT),
+        default: Some("4"),
+        description: "m: outputs sharing r_lo in the two-level family",
+    },
+    ParameterSpec {
+        name: "target_probability",
+        kind: ParameterKind::Number(Domain::OPEN_UNIT),
+        default: Some("0.5"),
+        description: "q: the two-level travel time runs from p to q",
+    },
+    ParameterSpec {
+        name: "stated_rational_part",
+        kind: ParameterKind::Number(Domain::REAL),
+        default: None,
+        description: "R of a stated closed form R + c ln Z (checked exactly when given)",
+    },
+    ParameterSpec {
+        name: "stated_log_coefficient",
+        kind: ParameterKind::Number(Domain::REAL),
+        default: None,
+        description: "c of a stated closed form R + c ln Z",
+    },
+    ParameterSpec {
+        name: "stated_log_argument",
+        kind: ParameterKind::Number(Domain::POSITIVE),
+        default: None,
+        description: "Z of a stated closed form R + c ln Z",
+    },
+    ParameterSpec {
+        name: "stated_value",
+        kind: ParameterKind::Number(Domain::REAL),
+        default: None,
+        description: "a stated decimal value of the travel time, checked as correctly rounded",
+    },
+    ParameterSpec {
+        name: "window_start",
+        kind: ParameterKind::Number(Domain::POSITIVE),
+        default: Some("1e3"),
+        description: "first flow time of a slope window",
+    },
+    ParameterSpec {
+        name: "window_end",
+        kind: ParameterKind::Number(Domain::POSITIVE),
+        default: Some("1e6"),
+        description: "last flow time of a slope window",
+    },
+    ParameterSpec {
+        name: "points_per_decade",
+        kind: ParameterKind::Number(Domain::COUNT),
+        default: Some("10"),
+        description: "log-spaced points per decade in a slope window",
+    },
+    ParameterSpec {
+        name: "category_tolerance",
+        kind: ParameterKind::Number(Domain::POSITIVE),
+        default: Some("0.05"),
+        description: "τ of the operational rule: harmful above 1 + τ, beneficial below 1/(1 + τ)",
+    },
+    ParameterSpec {
+        name: "negligible_probability",
+        kind: ParameterKind::Number(Domain::OPEN_UNIT),
+        default: Some("0.01"),
+        description: "π₀ below which an error is predicted benign type II (the zoo's 1/100)",
+    },
+    ParameterSpec {
+        name: "proxy_values",
+        kind: ParameterKind::Numbers {
+            domain: Domain::REAL,
+            minimum_length: 1,
+        },
+        default: Some("[-0.95, -0.91, -2, -5]"),
+        description: "values v of r_P(b1) predicted benign (RE-13)",
+    },
+    ParameterSpec {
+        name: "harmful_value",
+        kind: ParameterKind::Number(Domain::REAL),
+        default: Some("-100"),
+        description: "value of r_P(b1) predicted not benign (RE-13)",
+    },
+    ParameterSpec {
+        name: "hack_probability",
+        kind: ParameterKind::Number(Domain::OPEN_UNIT),
+        default: Some("1e-6"),
+        description: "ε = π₀(y_hack) (RE-14)",
+    },
+    ParameterSpec {
+        name: "slope_times",
+        kind: ParameterKind::Numbers {
+            domain: Domain::POSITIVE,
+            minimum_length: 1,
+        },
+        default: Some("[1e5, 1e6, 1e7, 1e8]"),
+        description: "flow times where the instantaneous slope is measured (RE-14)",
+    },
 ];
 
-static CLAIMS: LazyLock<Vec<ClaimInfo>> = LazyLock::new(|| claims_dynamics::CLAIMS.to_vec());
+static CLAIMS: LazyLock<Vec<ClaimInfo>> = LazyLock::new(|| {
+    [
+        claims_dynamics::CLAIMS.as_slice(),
+        claims_categories::CLAIMS.as_slice(),
+        claims_stalling::CLAIMS.as_slice(),
+        claims_geometry::CLAIMS.as_slice(),
+        claims_experiments::CLAIMS.as_slice(),
+        claims_metrics::CLAIMS.as_slice(),
+        claims_verifiable::CLAIMS.as_slice(),
+    ]
+    .concat()
+});
+
+/// A claim group's checker: `None` when the ID belongs to another group.
+type GroupCheck = fn(&str, &Case) -> Option<Result<Vec<Part>, Error>>;
+
+const CHECKS: &[GroupCheck] = &[
+    claims_dynamics::check,
+    claims_categories::check,
+    claims_stalling::check,
+    claims_geometry::check,
+    claims_experiments::check,
+    claims_metrics::check,
+    claims_verifiable::check,
+];
 
 impl Theorem for RewardErrors {
     fn info(&self) -> TheoremInfo {
@@ -259,12 +542,15 @@ impl Theorem for RewardErrors {
     }
 
     fn check(&self, claim: &ClaimInfo, case: &Case) -> Result<Vec<Part>, Error> {
-        claims_dynamics::check(claim.id, case).unwrap_or_else(|| {
-            Err(Error::Numerical(format!(
-                "claim {} has no evaluator",
-                claim.id
-            )))
-        })
+        CHECKS
+            .iter()
+            .find_map(|check| check(claim.id, case))
+            .unwrap_or_else(|| {
+                Err(Error::Numerical(format!(
+                    "claim {} has no evaluator",
+                    claim.id
+                )))
+            })
     }
 
     fn closed_forms(&self, parameters: &Parameters) -> Result<Vec<ClosedForm>, Error> {
@@ -333,6 +619,42 @@ impl Theorem for RewardErrors {
                     value: Value::Label(format!("({})", list(&values))),
                 }),
         );
+        if let Some(metrics) = metrics::pairwise(policy, &bandit.ground_truth, &bandit.proxy) {
+            for (name, value) in metrics::METRIC_NAMES.iter().zip(metrics.values()) {
+                rows.push(row(
+                    name,
+                    "§9.2 pairwise, V̂ = V_P(θ₀), w ∝ π₀(y+)π₀(y−)",
+                    value.clone(),
+                ));
+            }
+        }
+        let errors = categories::categorize_errors(
+            policy,
+            &bandit.ground_truth,
+            &bandit.proxy,
+            &categories::Settings {
+                negligible_probability: parameters.rational("negligible_probability")?,
+                target: parameters.number("target_value")?,
+                tolerance: parameters.number("category_tolerance")?,
+                plan: flow_plan(parameters)?,
+            },
+        )?;
+        rows.extend(errors.iter().map(|error| {
+            ClosedForm {
+                name: format!("error at output {}", error.output),
+                formula: format!(
+                    "table: {}; flow: {}",
+                    error.table.kind,
+                    error.measured.evidence()
+                ),
+                value: Value::label(
+                    error
+                        .measured
+                        .category
+                        .map_or("undecided", categories::Category::name),
+                ),
+            }
+        }));
         Ok(rows)
     }
 }
