@@ -154,3 +154,19 @@ fn the_cli_exits_with_status_2_and_names_the_file() {
     );
     std::fs::remove_dir_all(&directory).unwrap();
 }
+
+#[test]
+fn cnn_slices_must_be_pairs_of_positive_integers() {
+    let source = "theorem = \"cnn-benign\"\n\n[[case]]\nclaim = \"CNN-13\"\nname = \"grid\"\n[case.parameters]\nslices = [[20, 500, 3]]\n";
+    let (line, message) = error_of(source);
+    assert_eq!(line, 4);
+    assert!(message.contains("slices must be rows [n, d]"), "{message}");
+}
+
+#[test]
+fn cnn_choices_list_the_accepted_words() {
+    let source = "theorem = \"cnn-benign\"\n\n[[case]]\nclaim = \"CNN-9\"\nname = \"x\"\n[case.parameters]\nnoise = \"gaussian\"\n";
+    let (line, message) = error_of(source);
+    assert_eq!(line, 7);
+    assert!(message.contains("projected, iid, blocks"), "{message}");
+}

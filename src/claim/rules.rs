@@ -751,6 +751,35 @@ pub fn stated_count(
     )
 }
 
+/// A part decided by a rule without a numeric band: the phase rule (every unit outside
+/// the margin on its predicted side) or the existential rule (some constants in the
+/// admissible box fit). `decision` is `Some(true)` when the evidence certifies the
+/// claim, `Some(false)` when it certifies the opposite, `None` when it decides neither.
+pub fn decided(
+    label: impl Into<String>,
+    rule: Rule,
+    statement: impl Into<String>,
+    measured: Value,
+    decision: Option<bool>,
+    reason: impl Into<String>,
+) -> Part {
+    part(
+        label,
+        rule,
+        Prediction {
+            statement: statement.into(),
+            value: Value::Empty,
+        },
+        Measurement::exact(measured),
+        match decision {
+            Some(true) => Verdict::Holds,
+            Some(false) => Verdict::Violated,
+            None => Verdict::Inconclusive,
+        },
+        reason,
+    )
+}
+
 /// Report: numbers shown for information, outside pass or fail.
 pub fn report(label: impl Into<String>, value: Value, note: impl Into<String>) -> Part {
     part(
@@ -979,6 +1008,24 @@ mod tests {
             monotone("x", &overlapping, Direction::Increasing, Strictness::Strict).verdict,
             Verdict::Inconclusive
         );
+    }
+
+    #[test]
+    fn decided_parts_map_the_decision_to_a_verdict() {
+        let verdict = |decision| {
+            decided(
+                "x",
+                Rule::Existential,
+                "some C fits",
+                Value::Empty,
+                decision,
+                "",
+            )
+            .verdict
+        };
+        assert_eq!(verdict(Some(true)), Verdict::Holds);
+        assert_eq!(verdict(Some(false)), Verdict::Violated);
+        assert_eq!(verdict(None), Verdict::Inconclusive);
     }
 
     #[test]

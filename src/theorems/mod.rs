@@ -5,6 +5,7 @@
 //! parameters. [`registry`] lists every theorem; adding one means adding a module, a
 //! line there, and a suite file in `theorems/`.
 
+pub mod cnn_benign;
 pub mod reward_errors;
 
 use crate::claim::{ClaimInfo, Part, Value};
@@ -81,7 +82,7 @@ pub trait Theorem: Send + Sync {
 
 /// Every theorem thmcheck ships, in a fixed order.
 pub fn registry() -> Vec<&'static dyn Theorem> {
-    vec![&reward_errors::RewardErrors]
+    vec![&reward_errors::RewardErrors, &cnn_benign::CnnBenign]
 }
 
 /// The theorem with this suite identifier.
