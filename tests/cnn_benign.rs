@@ -12,13 +12,7 @@ use thmcheck::theorems;
 static REPORT: LazyLock<SuiteReport> = LazyLock::new(|| {
     let suite = Suite::load(Path::new("theorems/cnn_benign.toml"))
         .expect("the shipped suite file is valid");
-    run(
-        &suite,
-        &RunOptions {
-            tier: Tier::Quick,
-            claims: Vec::new(),
-        },
-    )
+    run(&suite, &RunOptions::tier(Tier::Quick))
 });
 
 fn snapshot(name: &str, text: &str) {
