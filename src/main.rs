@@ -52,6 +52,9 @@ enum Command {
         /// Write the report to this file instead of standard output.
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Also write SVG figures of the checked suites into this directory.
+        #[arg(long, value_name = "DIRECTORY")]
+        figures: Option<PathBuf>,
     },
     /// Combine the JSON reports of shards (`check --shard k/N --format json`) into one.
     Merge {
@@ -171,12 +174,17 @@ fn execute(arguments: Arguments) -> Result<ExitCode> {
             format,
             shard,
             output,
+            figures,
         } => {
             let options = RunOptions {
                 shard,
                 ..RunOptions::tier(tier.into())
             };
-            check(&directory, &targets, &options, format, output.as_deref())
+            let status = check(&directory, &targets, &options, format, output.as_deref())?;
+            if let Some(figures) = figures {
+                write_figures(&directory, &targets, options.tier, &figures)?;
+            }
+            Ok(status)
         }
         Command::Merge {
             reports,
@@ -397,6 +405,28 @@ fn check(
         output,
     )?;
     Ok(exit_status(&reports))
+}
+
+/// Writes the figures of every theorem among the targets and lists the files on
+/// standard error.
+fn write_figures(directory: &Path, targets: &[String], tier: Tier, figures: &Path) -> Result<()> {
+    let mut theorems_seen: Vec<&str> = Vec::new();
+    for selection in select(directory, targets)? {
+        let suite = Suite::load(&selection.file).map_err(input_error)?;
+        let id = suite.theorem.info().id;
+        if theorems_seen.contains(&id) {
+            continue;
+        }
+        theorems_seen.push(id);
+        let drawn = suite
+            .theorem
+            .figures(&suite, tier)
+            .with_context(|| format!("computing the figures of {id}"))?;
+        for path in report::figure::write_all(&drawn, figures)? {
+            eprintln!("wrote {}", path.display());
+        }
+    }
+    Ok(())
 }
 
 fn merge(files: &[PathBuf], format: Format, output: Option<&Path>) -> Result<ExitCode> {

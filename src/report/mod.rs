@@ -5,6 +5,7 @@
 //! columns; JSON follows the schema in `docs/json-schema.md` (versioned by
 //! [`SCHEMA_VERSION`]).
 
+pub mod figure;
 mod junit;
 mod markdown;
 

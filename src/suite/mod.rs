@@ -71,7 +71,8 @@ pub enum CaseTier {
 }
 
 impl CaseTier {
-    fn runs_at(self, tier: Tier) -> bool {
+    /// Whether a case of this kind runs at `tier`.
+    pub fn runs_at(self, tier: Tier) -> bool {
         matches!(
             (self, tier),
             (CaseTier::Quick, _) | (CaseTier::Reduced, Tier::Quick) | (CaseTier::Full, Tier::Full)

@@ -72,6 +72,21 @@ pub trait Theorem: Send + Sync {
     /// Invalid or inconsistent parameters.
     fn closed_forms(&self, parameters: &Parameters) -> Result<Vec<ClosedForm>, Error>;
 
+    /// Figures that illustrate the claims, as data (rendered by
+    /// [`report::figure`](crate::report::figure)), from the suite's cases at the tier;
+    /// none by default.
+    ///
+    /// # Errors
+    /// A failed simulation.
+    fn figures(
+        &self,
+        suite: &crate::suite::Suite,
+        tier: crate::suite::Tier,
+    ) -> Result<Vec<crate::report::figure::Figure>, Error> {
+        let _ = (suite, tier);
+        Ok(Vec::new())
+    }
+
     /// The claim with this ID, if the theorem has it.
     fn claim(&self, id: &str) -> Option<&'static ClaimInfo> {
         self.claims()

@@ -114,6 +114,7 @@ pub mod theory;
 mod claims_identities;
 mod claims_regimes;
 mod claims_threshold;
+mod figures;
 
 use crate::claim::{ClaimInfo, ClaimKind, Part, Provenance, TierRule, Value};
 use crate::error::Error;
@@ -445,6 +446,16 @@ impl Theorem for CnnBenign {
                     claim.id
                 )))
             })
+    }
+
+    fn figures(
+        &self,
+        suite: &crate::suite::Suite,
+        tier: crate::suite::Tier,
+    ) -> Result<Vec<crate::report::figure::Figure>, Error> {
+        let mut drawn = vec![figures::collapse(tier)?, figures::ratio_over_training()?];
+        drawn.extend(figures::kou_heatmap(suite, tier)?);
+        Ok(drawn)
     }
 
     fn closed_forms(&self, parameters: &Parameters) -> Result<Vec<ClosedForm>, Error> {

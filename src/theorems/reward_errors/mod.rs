@@ -106,6 +106,7 @@ mod claims_metrics;
 mod claims_stalling;
 mod claims_verifiable;
 mod configs;
+mod figures;
 pub mod metrics;
 mod two_level;
 mod zoo;
@@ -551,6 +552,17 @@ impl Theorem for RewardErrors {
                     claim.id
                 )))
             })
+    }
+
+    fn figures(
+        &self,
+        _suite: &crate::suite::Suite,
+        _tier: crate::suite::Tier,
+    ) -> Result<Vec<crate::report::figure::Figure>, Error> {
+        Ok(vec![
+            figures::value_curves()?,
+            figures::hitting_time_scaling()?,
+        ])
     }
 
     fn closed_forms(&self, parameters: &Parameters) -> Result<Vec<ClosedForm>, Error> {
