@@ -15,6 +15,7 @@
 //! - [`suite`]: suite files (`theorems/*.toml`), parameters, running cases.
 //! - [`theorems`]: the shipped theorems and the [`Theorem`](theorems::Theorem) trait.
 //! - [`report`]: tables, JSON, Markdown, JUnit XML and SVG figures.
+//! - [`scaffold`]: the files of a new theorem (`thmcheck new NAME`).
 //!
 //! ## Checking a claim from Rust
 //! ```no_run
@@ -33,6 +34,7 @@ pub mod claim;
 pub mod error;
 pub mod exact;
 pub mod report;
+pub mod scaffold;
 pub mod sim;
 pub mod suite;
 pub mod theorems;

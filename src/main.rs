@@ -79,6 +79,17 @@ enum Command {
         #[arg(long)]
         no_run: bool,
     },
+    /// Scaffold a new theorem: module, suite file, test and snapshot that pass at once.
+    New {
+        /// Module name: lower-case words joined by `_`, e.g. sharp_bounds.
+        name: String,
+        /// Claim-ID prefix (default: the initials, e.g. SB).
+        #[arg(long)]
+        prefix: Option<String>,
+        /// The thmcheck repository to write into.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
     /// Evaluate a theorem's closed forms exactly at given parameters.
     Eval {
         /// Suite identifier, e.g. reward-errors.
@@ -186,6 +197,7 @@ fn execute(arguments: Arguments) -> Result<ExitCode> {
             }
             Ok(status)
         }
+        Command::New { name, prefix, root } => scaffold(&name, prefix.as_deref(), &root),
         Command::Merge {
             reports,
             format,
@@ -536,6 +548,25 @@ fn explain(directory: &Path, claim_id: &str, tier: Tier, no_run: bool) -> Result
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn scaffold(name: &str, prefix: Option<&str>, root: &Path) -> Result<ExitCode> {
+    let names = thmcheck::scaffold::Names::new(name, prefix).map_err(input_error)?;
+    if let Some((theorem, _)) = theorems::find_claim(&format!("{}-1", names.prefix)) {
+        bail!(input_error(anyhow::anyhow!(
+            "claim prefix {} is taken by {}; choose another with --prefix",
+            names.prefix,
+            theorem.info().id
+        )));
+    }
+    for path in thmcheck::scaffold::create(root, &names).map_err(input_error)? {
+        println!("wrote {}", path.display());
+    }
+    println!(
+        "next: cargo test --release --test {}; then see docs/adding-a-theorem.md",
+        names.module
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn indent(text: &str) -> String {

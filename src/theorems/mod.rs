@@ -3,10 +3,12 @@
 //! A theorem is a module with a [`Theorem`] implementation: it describes its claims and
 //! parameters, checks a claim on a case, and evaluates its closed forms at given
 //! parameters. [`registry`] lists every theorem; adding one means adding a module, a
-//! line there, and a suite file in `theorems/`.
+//! line there, and a suite file in `theorems/` — `thmcheck new NAME` writes all of them
+//! (see `docs/adding-a-theorem.md`).
 
 pub mod cnn_benign;
 pub mod reward_errors;
+// `thmcheck new` adds modules above this line.
 
 use crate::claim::{ClaimInfo, Part, Value};
 use crate::error::Error;
@@ -97,7 +99,11 @@ pub trait Theorem: Send + Sync {
 
 /// Every theorem thmcheck ships, in a fixed order.
 pub fn registry() -> Vec<&'static dyn Theorem> {
-    vec![&reward_errors::RewardErrors, &cnn_benign::CnnBenign]
+    vec![
+        &reward_errors::RewardErrors,
+        &cnn_benign::CnnBenign,
+        // `thmcheck new` adds registry entries above this line.
+    ]
 }
 
 /// The theorem with this suite identifier.
