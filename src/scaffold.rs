@@ -281,11 +281,16 @@ fn odd_sum(count: u64) -> BigRational {
 
 fn odd_numbers_sum_to_a_square(case: &Case) -> Result<Vec<Part>, Error> {
     let largest = case.parameters.count("largest_count")?;
-    let holding = (1..=largest).filter(|&n| odd_sum(n) == ratio((n * n) as i64, 1)).count() as u64;
+    let holding = (1..=largest)
+        .filter(|&n| odd_sum(n) == ratio((n * n) as i64, 1))
+        .count() as u64;
     Ok(vec![rules::exact_predicate(
         "Σ (2k + 1) = n² for every n",
         "equal for every n",
-        Value::Count { hits: holding, total: largest },
+        Value::Count {
+            hits: holding,
+            total: largest,
+        },
         holding == largest,
     )])
 }
@@ -320,7 +325,11 @@ impl Theorem for {{Type}} {
         let largest = parameters.count("largest_count")?;
         let sum = odd_sum(largest);
         Ok(vec![
-            ClosedForm { name: "Σ (2k + 1)".into(), formula: "k = 0 … n − 1".into(), value: Value::Exact(sum.clone()) },
+            ClosedForm {
+                name: "Σ (2k + 1)".into(),
+                formula: "k = 0 … n − 1".into(),
+                value: Value::Exact(sum.clone()),
+            },
             ClosedForm {
                 name: "√ of the sum".into(),
                 formula: "certified enclosure".into(),
@@ -355,10 +364,31 @@ fn every_claim_holds_and_matches_the_snapshot() {
     let suite = Suite::load(Path::new("theorems/{{module}}.toml")).unwrap();
     let report = run(&suite, &RunOptions::tier(Tier::Quick));
     let first = &report.results[0].parts[0];
-    assert!(matches!(first.measurement.value, Value::Count { hits: 50, total: 50 }));
-    assert!(report.results.iter().all(|result| result.verdict == Verdict::Holds));
-    let lines: Vec<String> =
-        report.results.iter().map(|result| format!("{} | {} | {}", result.claim, result.case, result.verdict.label())).collect();
+    assert!(matches!(
+        first.measurement.value,
+        Value::Count {
+            hits: 50,
+            total: 50
+        }
+    ));
+    assert!(
+        report
+            .results
+            .iter()
+            .all(|result| result.verdict == Verdict::Holds)
+    );
+    let lines: Vec<String> = report
+        .results
+        .iter()
+        .map(|result| {
+            format!(
+                "{} | {} | {}",
+                result.claim,
+                result.case,
+                result.verdict.label()
+            )
+        })
+        .collect();
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path("../snapshots");
     settings.set_prepend_module_to_snapshot(false);
