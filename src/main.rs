@@ -176,7 +176,7 @@ fn execute(arguments: Arguments) -> Result<ExitCode> {
     let directory = suite_directory(arguments.suites);
     match arguments.command {
         Command::List => {
-            print!("{}", list());
+            write_out(&list());
             Ok(ExitCode::SUCCESS)
         }
         Command::Check {
@@ -234,7 +234,7 @@ fn list() -> String {
                         .map(ToString::to_string)
                         .collect::<Vec<_>>()
                         .join(" "),
-                    format!("{:?}", claim.tier).to_lowercase(),
+                    claim.tier.to_string(),
                     claim.title.to_string(),
                 ]
             })
@@ -263,13 +263,22 @@ struct Selection {
 fn select(directory: &Path, targets: &[String]) -> Result<Vec<Selection>> {
     let default_file = |theorem: &dyn Theorem| directory.join(theorem.info().suite_file);
     if targets.is_empty() {
-        return Ok(theorems::registry()
+        // Every suite the directory holds (a custom directory may hold a few).
+        let selections: Vec<Selection> = theorems::registry()
             .into_iter()
             .map(|theorem| Selection {
                 file: default_file(theorem),
                 claims: Vec::new(),
             })
-            .collect());
+            .filter(|selection| selection.file.is_file())
+            .collect();
+        if selections.is_empty() {
+            return Err(input_error(anyhow::anyhow!(
+                "{} holds no suite file of a registered theorem (expected names such as reward_errors.toml)",
+                directory.display()
+            )));
+        }
+        return Ok(selections);
     }
     let mut selections: Vec<Selection> = Vec::new();
     for target in targets {
@@ -280,7 +289,19 @@ fn select(directory: &Path, targets: &[String]) -> Result<Vec<Selection>> {
         } else if let Some((theorem, claim)) = theorems::find_claim(target) {
             (default_file(theorem), Some(claim.id.to_string()))
         } else {
-            return Err(input_error(thmcheck::Error::UnknownTarget(target.clone())));
+            let mut known: Vec<&str> = theorems::registry()
+                .into_iter()
+                .map(|theorem| theorem.info().id)
+                .collect();
+            known.extend(
+                theorems::registry()
+                    .into_iter()
+                    .flat_map(|theorem| theorem.claims().iter().map(|claim| claim.id)),
+            );
+            return Err(input_error(anyhow::anyhow!(
+                "`{target}` is not a theorem, suite file or claim ID{}; `thmcheck list` shows them",
+                suggestion(target, &known)
+            )));
         };
         match selections
             .iter_mut()
@@ -372,7 +393,7 @@ fn emit(
     reports: &[SuiteReport],
     tier: Tier,
     format: Format,
-    seconds: f64,
+    seconds: Option<f64>,
     output: Option<&Path>,
 ) -> Result<()> {
     let text = match format {
@@ -386,7 +407,7 @@ fn emit(
             std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
         }
         None => {
-            print!("{text}");
+            write_out(&text);
             Ok(())
         }
     }
@@ -413,7 +434,7 @@ fn check(
         &reports,
         options.tier,
         format,
-        start.elapsed().as_secs_f64(),
+        Some(start.elapsed().as_secs_f64()),
         output,
     )?;
     Ok(exit_status(&reports))
@@ -456,44 +477,49 @@ fn merge(files: &[PathBuf], format: Format, output: Option<&Path>) -> Result<Exi
     }
     let reports = suite::merge(shards).map_err(input_error)?;
     let tier = reports.first().map_or(Tier::Quick, |report| report.tier);
-    let seconds = reports
-        .iter()
-        .flat_map(|report| &report.results)
-        .map(|result| result.seconds)
-        .sum();
-    emit(&reports, tier, format, seconds, output)?;
+    // The shards ran elsewhere: no wall time to show.
+    emit(&reports, tier, format, None, output)?;
     Ok(exit_status(&reports))
 }
 
+/// What the method abbreviations of the specs mean.
+const METHODS: &str = "CF closed form (exact or certified), GA gradient ascent, GF gradient flow, \
+SR sampled REINFORCE, SIM-D explicit simulator, SIM-G Gram-basis simulator, MN min-norm solver";
+
 fn explain(directory: &Path, claim_id: &str, tier: Tier, no_run: bool) -> Result<ExitCode> {
-    let (theorem, claim) = theorems::find_claim(claim_id)
-        .ok_or_else(|| input_error(thmcheck::Error::UnknownTarget(claim_id.to_string())))?;
+    let (theorem, claim) = theorems::find_claim(claim_id).ok_or_else(|| unknown_claim(claim_id))?;
     let info = theorem.info();
-    println!(
-        "{} · {} · {}",
+    let provenance = claim
+        .provenance
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut text = format!(
+        "{} · {} · {provenance}\n{}\n\n",
         claim.id,
         kinds(claim),
-        claim
-            .provenance
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(" ")
+        claim.title
     );
-    println!("{}\n", claim.title);
-    println!(
-        "theorem: {} — {} ({}); spec {}",
+    text += &format!(
+        "theorem: {} — {} ({}); spec {}\n",
         info.id, info.title, info.paper, info.spec
     );
-    println!("checked by: {}; tier: {:?}\n", claim.methods, claim.tier);
-    println!("{}\n", claim.statement);
-    println!("formula:\n{}\n", indent(claim.formula));
+    text += &format!(
+        "checked by: {} ({METHODS}); tier: {}\n\n",
+        claim.methods, claim.tier
+    );
+    text += &format!(
+        "{}\n\nformula:\n{}\n\n",
+        claim.statement,
+        indent(claim.formula)
+    );
     if !claim.assumptions.is_empty() {
-        println!("assumptions:");
+        text += "assumptions:\n";
         for assumption in claim.assumptions {
-            println!("  - {assumption}");
+            text += &format!("  - {assumption}\n");
         }
-        println!();
+        text += "\n";
     }
     if !claim.parameters.is_empty() {
         let rows: Vec<Vec<String>> = claim
@@ -508,7 +534,7 @@ fn explain(directory: &Path, claim_id: &str, tier: Tier, no_run: bool) -> Result
                 ]
             })
             .collect();
-        println!("parameters (default):\n{}", report::align(&rows));
+        text += &format!("parameters (default):\n{}\n", report::align(&rows));
     }
     let file = directory.join(info.suite_file);
     let suite = Suite::load(&file).map_err(input_error)?;
@@ -517,7 +543,7 @@ fn explain(directory: &Path, claim_id: &str, tier: Tier, no_run: bool) -> Result
         .iter()
         .filter(|case| case.claim == claim.id)
         .collect();
-    println!("cases in {}:", file.display());
+    text += &format!("cases in {}:\n", file.display());
     for case in &cases {
         let given: Vec<String> = case
             .parameters
@@ -525,8 +551,8 @@ fn explain(directory: &Path, claim_id: &str, tier: Tier, no_run: bool) -> Result
             .iter()
             .map(|(name, value)| format!("{name} = {}", format_value(value)))
             .collect();
-        println!(
-            "  {} ({:?}, line {}): {}",
+        text += &format!(
+            "  {} ({} tier, line {}): {}\n",
             case.name,
             case.tier,
             case.location.line,
@@ -534,20 +560,69 @@ fn explain(directory: &Path, claim_id: &str, tier: Tier, no_run: bool) -> Result
         );
     }
     if no_run || cases.is_empty() {
+        write_out(&text);
         return Ok(ExitCode::SUCCESS);
     }
-    println!();
     let options = RunOptions {
         claims: vec![claim.id.to_string()],
         ..RunOptions::tier(tier)
     };
+    let start = Instant::now();
     let report = suite::run(&suite, &options);
-    print!("{}", report::verdict_table(&report));
-    Ok(if report.fails() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    text += "\n";
+    text += &report::table(
+        std::slice::from_ref(&report),
+        Some(start.elapsed().as_secs_f64()),
+    );
+    write_out(&text);
+    Ok(exit_status(std::slice::from_ref(&report)))
+}
+
+/// Writes to standard output; a closed pipe (`| head`) ends the program quietly.
+fn write_out(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(error) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: writing the output failed: {error}");
+        std::process::exit(1);
+    }
+}
+
+/// An unknown claim ID, with the closest known ones.
+fn unknown_claim(target: &str) -> anyhow::Error {
+    let known: Vec<&str> = theorems::registry()
+        .into_iter()
+        .flat_map(|theorem| theorem.claims().iter().map(|claim| claim.id))
+        .collect();
+    input_error(anyhow::anyhow!(
+        "`{target}` is not a claim ID{}; `thmcheck list` shows them",
+        suggestion(target, &known)
+    ))
+}
+
+/// ", did you mean X?" for the closest candidate, when one is close.
+fn suggestion(target: &str, candidates: &[&str]) -> String {
+    candidates
+        .iter()
+        .map(|candidate| {
+            (
+                strsim::normalized_damerau_levenshtein(
+                    &target.to_lowercase(),
+                    &candidate.to_lowercase(),
+                ),
+                candidate,
+            )
+        })
+        .filter(|(similarity, _)| *similarity >= 0.6)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, candidate)| format!("; did you mean {candidate}?"))
+        .unwrap_or_default()
 }
 
 fn scaffold(name: &str, prefix: Option<&str>, root: &Path) -> Result<ExitCode> {
@@ -615,8 +690,13 @@ fn eval(theorem_id: &str, assignments: &[String], format: Format) -> Result<Exit
         .map_err(input_error)
         .context("evaluating the closed forms")?;
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
-        _ => print!("{}", report::closed_form_table(&rows)),
+        Format::Json => write_out(&(serde_json::to_string_pretty(&rows)? + "\n")),
+        Format::Table => write_out(&report::closed_form_table(&rows)),
+        Format::Markdown | Format::Junit => {
+            bail!(input_error(anyhow::anyhow!(
+                "eval prints closed forms as a table or as JSON; use --format table or --format json"
+            )))
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -95,6 +95,7 @@ fn every_verdict() -> Vec<SuiteReport> {
         theorem: "example".into(),
         file: PathBuf::from("example.toml"),
         tier: Tier::Quick,
+        shard: None,
         results,
     }]
 }
@@ -180,9 +181,25 @@ fn merged_shards_equal_a_single_run() {
 }
 
 #[test]
-fn merging_a_case_twice_is_refused() {
+fn incomplete_or_repeated_shards_are_refused() {
     let single = quick_run(None);
-    assert!(merge(vec![single.clone(), single]).is_err());
+    assert!(
+        merge(vec![single.clone(), single])
+            .unwrap_err()
+            .to_string()
+            .contains("given twice")
+    );
+    let first = quick_run(Some("1/3".parse().unwrap()));
+    let second = quick_run(Some("2/3".parse().unwrap()));
+    let error = merge(vec![first.clone(), second]).unwrap_err().to_string();
+    assert!(error.contains("shard 3/3 is missing"), "{error}");
+    let other_split = quick_run(Some("2/2".parse().unwrap()));
+    assert!(
+        merge(vec![first, other_split])
+            .unwrap_err()
+            .to_string()
+            .contains("mixed")
+    );
 }
 
 #[test]

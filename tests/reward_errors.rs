@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use thmcheck::claim::{Value, Verdict};
 use thmcheck::report;
 use thmcheck::suite::{CaseResult, CaseTier, RunOptions, Suite, SuiteReport, Tier, run};
-use thmcheck::theorems::{self, Theorem};
+use thmcheck::theorems;
 
 static REPORT: LazyLock<SuiteReport> = LazyLock::new(|| {
     let suite = Suite::load(Path::new("theorems/reward_errors.toml"))

@@ -231,6 +231,16 @@ pub enum TierRule {
     FullOnly,
 }
 
+impl fmt::Display for TierRule {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(match self {
+            TierRule::Quick => "quick",
+            TierRule::QuickReduced => "quick (reduced), full",
+            TierRule::FullOnly => "full only",
+        })
+    }
+}
+
 /// The description of one claim: everything `list` and `explain` show.
 #[derive(Clone, Debug, Serialize)]
 pub struct ClaimInfo {

@@ -319,6 +319,40 @@ pub fn certified(
     )
 }
 
+/// What would decide an inconclusive comparison. For a statistical measurement the
+/// interval shrinks like 1/√n, so if the estimate stays where it is, about
+/// n·(half-width / distance to the edge)² samples would move the interval off the edge it
+/// straddles; a deterministic one needs a higher precision.
+fn what_would_decide(measured: &Measured, edges: &[f64]) -> String {
+    let Some(size) = measured.sample_size else {
+        return "a narrower interval (a higher precision) would decide".into();
+    };
+    let straddled = edges
+        .iter()
+        .copied()
+        .filter(|edge| measured.interval.contains(*edge));
+    let needed = straddled
+        .map(|edge| {
+            let distance = (measured.value - edge).abs();
+            let half_width = if measured.value < edge {
+                measured.interval.upper - measured.value
+            } else {
+                measured.value - measured.interval.lower
+            };
+            if distance > 0.0 {
+                (size as f64 * (half_width / distance).powi(2)).ceil()
+            } else {
+                f64::INFINITY
+            }
+        })
+        .fold(0.0_f64, f64::max);
+    if needed.is_finite() && needed > size as f64 {
+        format!("about {needed} samples instead of {size} would decide if the estimate holds")
+    } else {
+        "the estimate sits on the edge; more samples may not decide".into()
+    }
+}
+
 /// Equivalence rule: Holds when the measured interval lies inside the band, Violated
 /// when it is disjoint from it, Inconclusive otherwise.
 pub fn equivalence(label: impl Into<String>, band: &Band, measured: &Measured) -> Part {
@@ -344,11 +378,10 @@ pub fn equivalence(label: impl Into<String>, band: &Band, measured: &Measured) -
         (
             Verdict::Inconclusive,
             format!(
-                "measured interval [{}, {}] straddles the band [{}, {}]; a narrower interval would decide",
-                format_number(measured.interval.lower),
-                format_number(measured.interval.upper),
+                "the interval straddles the band [{}, {}]; {}",
                 format_number(band.lower),
-                format_number(band.upper)
+                format_number(band.upper),
+                what_would_decide(measured, &[band.lower, band.upper])
             ),
         )
     };
@@ -492,9 +525,8 @@ fn one_sided(
         (
             Verdict::Inconclusive,
             format!(
-                "measured interval [{}, {}] overlaps the bound; a narrower interval would decide",
-                format_number(interval.lower),
-                format_number(interval.upper)
+                "the interval overlaps the bound; {}",
+                what_would_decide(measured, &[bound.lower, bound.upper])
             ),
         )
     };
@@ -606,16 +638,25 @@ pub fn monotone(
         statement: word.to_string(),
         value: Value::Empty,
     };
-    let summary = points
-        .iter()
-        .map(|(name, interval)| {
+    // A compact description: how many values, and the first and last.
+    let centre = |interval: &Bounds| format_number(0.5 * (interval.lower + interval.upper));
+    let summary = match (points.first(), points.last()) {
+        (Some(first), Some(last)) if points.len() > 2 => {
             format!(
-                "{name}: {}",
-                format_number(0.5 * (interval.lower + interval.upper))
+                "{} values, {}: {} … {}: {}",
+                points.len(),
+                first.0,
+                centre(&first.1),
+                last.0,
+                centre(&last.1)
             )
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
+        }
+        _ => points
+            .iter()
+            .map(|(name, interval)| format!("{name}: {}", centre(interval)))
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
     let measurement = Measurement::exact(Value::Label(summary));
     if points.iter().any(|(_, interval)| !interval.is_finite()) {
         return part(

@@ -15,7 +15,7 @@ mod stats;
 pub use interval::{DEFAULT_PRECISION, Interval, certify};
 pub use linear::{RationalMatrix, inverse, multiply, solve, transpose};
 pub use rational::{
-    dot, format_rational, one, parse_rational, ratio, rational_from_decimal_f64,
+    dot, format_rational, format_readable, one, parse_rational, ratio, rational_from_decimal_f64,
     rational_from_f64_exact, sum, to_f64,
 };
 pub use special::{normal_cdf, normal_density, normal_tail};

@@ -76,6 +76,37 @@ pub fn format_rational(value: &BigRational) -> String {
     }
 }
 
+/// Prints a rational as the decimal it is when its denominator has no prime factor but 2
+/// and 5 (so `43.2720554760673`, not `432720554760673/10000000000000`), else as `p/q`.
+pub fn format_readable(value: &BigRational) -> String {
+    if value.is_integer() {
+        return value.numer().to_string();
+    }
+    let mut denominator = value.denom().clone();
+    let mut places = 0u32;
+    let (two, five, ten) = (BigInt::from(2), BigInt::from(5), BigInt::from(10));
+    let (mut twos, mut fives) = (0u32, 0u32);
+    while (&denominator % &two).is_zero() {
+        denominator /= &two;
+        twos += 1;
+    }
+    while (&denominator % &five).is_zero() {
+        denominator /= &five;
+        fives += 1;
+    }
+    if !denominator.is_one() {
+        return format_rational(value);
+    }
+    places += twos.max(fives);
+    let scaled = value * BigRational::from_integer(num_traits::pow(ten, places as usize));
+    let digits = scaled.numer().abs().to_string();
+    let sign = if value.is_negative() { "-" } else { "" };
+    let places = places as usize;
+    let padded = format!("{digits:0>width$}", width = places + 1);
+    let (whole, fraction) = padded.split_at(padded.len() - places);
+    format!("{sign}{whole}.{fraction}")
+}
+
 /// The rational `numerator/denominator` from machine integers.
 ///
 /// # Panics
@@ -173,6 +204,18 @@ mod tests {
             ratio(-70710678118, 100000000000)
         );
         assert!(rational_from_decimal_f64(f64::NAN).is_none());
+    }
+
+    #[test]
+    fn terminating_fractions_print_as_decimals() {
+        assert_eq!(
+            format_readable(&parse_rational("43.2720554760673").unwrap()),
+            "43.2720554760673"
+        );
+        assert_eq!(format_readable(&ratio(-3, 8)), "-0.375");
+        assert_eq!(format_readable(&ratio(1, 1000)), "0.001");
+        assert_eq!(format_readable(&ratio(1, 3)), "1/3");
+        assert_eq!(format_readable(&ratio(5, 1)), "5");
     }
 
     #[test]

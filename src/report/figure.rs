@@ -257,24 +257,40 @@ where
             .copied()
             .filter(|(a, b)| a.is_finite() && b.is_finite())
             .collect();
-        let annotation = match series.style {
-            Style::Line => chart
-                .draw_series(LineSeries::new(points, color.stroke_width(2)))
-                .map_err(plot_error)?,
-            Style::Dashed => chart
-                .draw_series(DashedLineSeries::new(points, 6, 4, color.stroke_width(2)))
-                .map_err(plot_error)?,
-            Style::Points => chart
-                .draw_series(
-                    points
-                        .into_iter()
-                        .map(|point| Circle::new(point, 3, color.filled())),
-                )
-                .map_err(plot_error)?,
-        };
-        annotation.label(&series.label).legend(move |(x, y)| {
-            PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
-        });
+        // Each legend entry shows the series' own glyph: a line, a dashed line or a dot.
+        match series.style {
+            Style::Line => {
+                chart
+                    .draw_series(LineSeries::new(points, color.stroke_width(2)))
+                    .map_err(plot_error)?
+                    .label(&series.label)
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+                    });
+            }
+            Style::Dashed => {
+                chart
+                    .draw_series(DashedLineSeries::new(points, 6, 4, color.stroke_width(2)))
+                    .map_err(plot_error)?
+                    .label(&series.label)
+                    .legend(move |(x, y)| {
+                        EmptyElement::at((x, y))
+                            + PathElement::new(vec![(0, 0), (6, 0)], color.stroke_width(2))
+                            + PathElement::new(vec![(11, 0), (17, 0)], color.stroke_width(2))
+                    });
+            }
+            Style::Points => {
+                chart
+                    .draw_series(
+                        points
+                            .into_iter()
+                            .map(|point| Circle::new(point, 3, color.filled())),
+                    )
+                    .map_err(plot_error)?
+                    .label(&series.label)
+                    .legend(move |(x, y)| Circle::new((x + 9, y), 3, color.filled()));
+            }
+        }
     }
     chart
         .configure_series_labels()

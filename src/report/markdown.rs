@@ -83,7 +83,20 @@ pub fn markdown(reports: &[SuiteReport]) -> String {
             count(report, Verdict::Reported)
         );
     }
-    let mut results: Vec<&CaseResult> = reports.iter().flat_map(|report| &report.results).collect();
+    // Cases of the other tier are only counted.
+    let mut results: Vec<&CaseResult> = Vec::new();
+    let mut other_tier = 0;
+    for report in reports {
+        for result in &report.results {
+            if result.verdict == Verdict::OutOfScope
+                && result.tier.is_some_and(|tier| !tier.runs_at(report.tier))
+            {
+                other_tier += 1;
+            } else {
+                results.push(result);
+            }
+        }
+    }
     // A stable sort keeps claim order within each verdict.
     results.sort_by_key(|result| urgency(result.verdict));
     let (attention, rest): (Vec<&CaseResult>, Vec<&CaseResult>) = results
@@ -100,13 +113,27 @@ pub fn markdown(reports: &[SuiteReport]) -> String {
         text.push_str(&case_rows(&attention, true));
     }
     if !rest.is_empty() {
+        // One line per case keeps the comment short; the JSON report has every part.
         let _ = writeln!(
             text,
             "\n<details><summary>The other {} cases</summary>\n",
             rest.len()
         );
-        text.push_str(&case_rows(&rest, false));
+        text.push_str("| claim | case | verdict | parts |\n|---|---|---|---|\n");
+        for result in &rest {
+            let _ = writeln!(
+                text,
+                "| {} | {} | {} | {} |",
+                cell(&result.claim),
+                cell(&result.case),
+                result.verdict.label(),
+                result.parts.len()
+            );
+        }
         text.push_str("\n</details>\n");
+    }
+    if other_tier > 0 {
+        let _ = writeln!(text, "\n{other_tier} cases of the other tier were not run.");
     }
     text
 }

@@ -18,7 +18,7 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use crate::claim::{Part, Verdict};
-use crate::suite::{SuiteReport, Tier};
+use crate::suite::{CaseResult, SuiteReport, Tier};
 use crate::theorems::ClosedForm;
 
 /// Version of the JSON report schema; bumped on any incompatible change.
@@ -95,8 +95,34 @@ fn part_row(part: &Part, digits: usize) -> Vec<String> {
 /// enough to survive last-digit differences between machines.
 pub const SNAPSHOT_DIGITS: usize = 4;
 
-fn rows(report: &SuiteReport, with_reasons: bool) -> Vec<Vec<String>> {
-    let digits = if with_reasons { 10 } else { SNAPSHOT_DIGITS };
+/// Whether a result is a case of the other tier, listed only as a count.
+fn other_tier(report: &SuiteReport, result: &CaseResult) -> bool {
+    result.verdict == Verdict::OutOfScope
+        && result.tier.is_some_and(|tier| !tier.runs_at(report.tier))
+}
+
+/// Shortens a cell to `width` characters, marking the cut with "…".
+fn clip(text: String, width: usize) -> String {
+    if text.chars().count() <= width {
+        text
+    } else {
+        text.chars()
+            .take(width.saturating_sub(1))
+            .collect::<String>()
+            + "…"
+    }
+}
+
+/// Table rows. The terminal table clips long cells (the JSON report has them whole) and
+/// counts the other tier's cases instead of listing them; the snapshot table keeps
+/// every row whole, without notes.
+fn rows(report: &SuiteReport, terminal: bool) -> Vec<Vec<String>> {
+    let digits = if terminal { 10 } else { SNAPSHOT_DIGITS };
+    let widths = if terminal {
+        [12, 40, 16, 60, 6, 40, 60, 100]
+    } else {
+        [usize::MAX; 8]
+    };
     let mut rows = vec![
         [
             "claim",
@@ -113,6 +139,9 @@ fn rows(report: &SuiteReport, with_reasons: bool) -> Vec<Vec<String>> {
         .collect::<Vec<_>>(),
     ];
     for result in &report.results {
+        if terminal && other_tier(report, result) {
+            continue;
+        }
         if result.parts.len() == 1 {
             let mut row = part_row(&result.parts[0], digits);
             row[0] = result.claim.clone();
@@ -132,16 +161,34 @@ fn rows(report: &SuiteReport, with_reasons: bool) -> Vec<Vec<String>> {
             }));
         }
     }
-    if !with_reasons {
-        for row in &mut rows {
+    for row in &mut rows {
+        if !terminal {
             row.truncate(7);
+        }
+        for (cell, width) in row.iter_mut().zip(widths) {
+            *cell = clip(std::mem::take(cell), width);
         }
     }
     rows
 }
 
-/// The terminal table of several suite reports, with timings and a summary line.
-pub fn table(reports: &[SuiteReport], seconds: f64) -> String {
+/// "56 holds, 3 inconclusive" for a list of verdicts.
+fn verdict_counts(verdicts: impl Iterator<Item = Verdict>) -> String {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for verdict in verdicts {
+        *counts.entry(verdict.label()).or_default() += 1;
+    }
+    counts
+        .iter()
+        .map(|(label, count)| format!("{count} {label}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The terminal table of several suite reports: per suite its rows, a count of the
+/// other tier's cases, and a line of claim verdicts; then a summary with the wall time
+/// when known.
+pub fn table(reports: &[SuiteReport], seconds: Option<f64>) -> String {
     let mut text = String::new();
     for report in reports {
         let _ = writeln!(
@@ -152,19 +199,36 @@ pub fn table(reports: &[SuiteReport], seconds: f64) -> String {
             report.tier
         );
         text.push_str(&align(&rows(report, true)));
-        text.push('\n');
+        let skipped = report
+            .results
+            .iter()
+            .filter(|result| other_tier(report, result))
+            .count();
+        if skipped > 0 {
+            let other = match report.tier {
+                Tier::Quick => "full-tier cases not run at the quick tier (--tier full runs them)",
+                Tier::Full => "quick-tier reductions replaced by full-tier cases",
+            };
+            let _ = writeln!(text, "({skipped} {other})");
+        }
+        let verdicts = report.claim_verdicts();
+        let _ = writeln!(
+            text,
+            "{}: {} claims: {}\n",
+            report.theorem,
+            verdicts.len(),
+            verdict_counts(verdicts.iter().map(|(_, v)| *v))
+        );
     }
-    let summary = summarize(reports);
-    let counts: Vec<String> = summary
-        .verdicts
-        .iter()
-        .map(|(verdict, count)| format!("{count} {verdict}"))
-        .collect();
+    let claims = claim_verdicts(reports);
+    let time = seconds
+        .map(|seconds| format!(" ({seconds:.1} s)"))
+        .unwrap_or_default();
     let _ = writeln!(
         text,
-        "{} claims; cases: {} ({seconds:.1} s)",
-        summary.claims,
-        counts.join(", ")
+        "{} claims: {}{time}",
+        claims.len(),
+        verdict_counts(claims.iter().map(|(_, v)| *v))
     );
     text
 }

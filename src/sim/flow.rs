@@ -280,12 +280,19 @@ where
     Ok(states)
 }
 
-/// `count` log-spaced times per decade from `first` to `last`, inclusive.
+/// Log-spaced times from `first` to `last`, both included, about `per_decade` to a
+/// decade (the spacing is adjusted so that the last point is exactly `last`).
 pub fn log_spaced(first: f64, last: f64, per_decade: usize) -> Vec<f64> {
     let decades = (last / first).log10();
-    let count = (decades * per_decade as f64).round() as usize;
+    let count = ((decades * per_decade as f64).round() as usize).max(1);
     (0..=count)
-        .map(|index| first * 10f64.powf(index as f64 / per_decade as f64))
+        .map(|index| {
+            if index == count {
+                last
+            } else {
+                first * (last / first).powf(index as f64 / count as f64)
+            }
+        })
         .collect()
 }
 
@@ -348,6 +355,8 @@ mod tests {
     fn log_spacing_includes_both_ends() {
         let times = log_spaced(1e2, 1e6, 10);
         assert_eq!(times.len(), 41);
-        assert!((times[40] - 1e6).abs() < 1e-6);
+        assert_eq!(times[40], 1e6);
+        assert!((times[10] - 1e3).abs() < 1e-9);
+        assert_eq!(*log_spaced(16.7, 1e8, 10).last().unwrap(), 1e8);
     }
 }

@@ -70,6 +70,16 @@ pub enum CaseTier {
     Full,
 }
 
+impl std::fmt::Display for CaseTier {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(match self {
+            CaseTier::Quick => "quick",
+            CaseTier::Reduced => "reduced",
+            CaseTier::Full => "full",
+        })
+    }
+}
+
 impl CaseTier {
     /// Whether a case of this kind runs at `tier`.
     pub fn runs_at(self, tier: Tier) -> bool {
@@ -456,6 +466,9 @@ pub struct SuiteReport {
     pub file: PathBuf,
     /// The tier run.
     pub tier: Tier,
+    /// The share of the cases this report holds, when the run was sharded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
     /// One result per case, in claim order then file order; a claim asked for by name
     /// that has no case gets one OutOfScope row.
     pub results: Vec<CaseResult>,
@@ -507,7 +520,7 @@ impl RunOptions {
 
 /// Share `index` (0-based) of `count`: the cases whose position in the suite's ordered
 /// case list is `index` modulo `count`. The union of all shares is the whole run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shard {
     /// Which share, from 0.
     pub index: usize,
@@ -671,6 +684,7 @@ pub fn run_observed(
         theorem: suite.theorem.info().id.to_string(),
         file: suite.file.clone(),
         tier: options.tier,
+        shard: options.shard,
         results,
     }
 }
@@ -682,26 +696,67 @@ pub fn run_observed(
 /// [`Error::Parameter`] when the shards were run at different tiers, or when a case
 /// appears in two shards.
 pub fn merge(shards: Vec<SuiteReport>) -> Result<Vec<SuiteReport>, Error> {
-    let mut merged: Vec<SuiteReport> = Vec::new();
+    let refuse = |message: String| Error::Parameter {
+        name: "shards".into(),
+        message,
+    };
+    // Group the shards of each suite, checking tier and completeness.
+    let mut groups: Vec<Vec<SuiteReport>> = Vec::new();
     for shard in shards {
-        match merged
+        match groups
             .iter_mut()
-            .find(|report| report.theorem == shard.theorem && report.file == shard.file)
+            .find(|group| group[0].theorem == shard.theorem && group[0].file == shard.file)
         {
-            Some(report) if report.tier != shard.tier => {
-                return Err(Error::Parameter {
-                    name: "tier".into(),
-                    message: format!(
-                        "shards of {} were run at the {} and the {} tier",
-                        report.theorem, report.tier, shard.tier
-                    ),
-                });
+            Some(group) if group[0].tier != shard.tier => {
+                return Err(refuse(format!(
+                    "shards of {} were run at the {} and the {} tier",
+                    shard.theorem, group[0].tier, shard.tier
+                )));
             }
-            Some(report) => report.results.extend(shard.results),
-            None => merged.push(shard),
+            Some(group) => group.push(shard),
+            None => groups.push(vec![shard]),
         }
     }
-    for report in &mut merged {
+    let mut merged = Vec::with_capacity(groups.len());
+    for group in groups {
+        let theorem = group[0].theorem.clone();
+        let count = group[0].shard.map_or(1, |shard| shard.count);
+        let mut seen = vec![false; count];
+        for report in &group {
+            let shard = report.shard.unwrap_or(Shard { index: 0, count: 1 });
+            if shard.count != count {
+                return Err(refuse(format!(
+                    "{theorem}: shards of a {count}-way and a {}-way split were mixed",
+                    shard.count
+                )));
+            }
+            if std::mem::replace(&mut seen[shard.index], true) {
+                return Err(refuse(format!(
+                    "{theorem}: shard {}/{count} was given twice",
+                    shard.index + 1
+                )));
+            }
+        }
+        let missing: Vec<String> = seen
+            .iter()
+            .enumerate()
+            .filter(|(_, seen)| !**seen)
+            .map(|(index, _)| format!("{}/{count}", index + 1))
+            .collect();
+        if !missing.is_empty() {
+            return Err(refuse(format!(
+                "{theorem}: shard {} is missing",
+                missing.join(", ")
+            )));
+        }
+        let mut report = group
+            .into_iter()
+            .reduce(|mut all, shard| {
+                all.results.extend(shard.results);
+                all
+            })
+            .expect("a group has a shard");
+        report.shard = None;
         let order: Vec<&str> = theorems::find(&report.theorem)
             .map(|theorem| theorem.claims().iter().map(|claim| claim.id).collect())
             .unwrap_or_default();
@@ -716,19 +771,7 @@ pub fn merge(shards: Vec<SuiteReport>) -> Result<Vec<SuiteReport>, Error> {
                 |result: &CaseResult| result.location.as_ref().map_or(0, |location| location.line);
             (position(&a.claim), &a.claim, line(a)).cmp(&(position(&b.claim), &b.claim, line(b)))
         });
-        if let Some(pair) = report
-            .results
-            .windows(2)
-            .find(|pair| pair[0].claim == pair[1].claim && pair[0].case == pair[1].case)
-        {
-            return Err(Error::Parameter {
-                name: "shards".into(),
-                message: format!(
-                    "{} case \"{}\" appears in two shards",
-                    pair[0].claim, pair[0].case
-                ),
-            });
-        }
+        merged.push(report);
     }
     Ok(merged)
 }

@@ -12,7 +12,7 @@ use num_traits::{One, Signed};
 
 use crate::error::Error;
 use crate::exact::{
-    format_rational, parse_rational, ratio, rational_from_decimal_f64, sum, to_f64,
+    format_rational, format_readable, parse_rational, ratio, rational_from_decimal_f64, sum, to_f64,
 };
 
 /// An end of a numeric domain, as a fraction of machine integers.
@@ -469,12 +469,12 @@ pub fn format_value(value: &ParameterValue) -> String {
     let join = |values: &[BigRational]| {
         values
             .iter()
-            .map(format_rational)
+            .map(format_readable)
             .collect::<Vec<_>>()
             .join(", ")
     };
     match value {
-        ParameterValue::Number(value) => format_rational(value),
+        ParameterValue::Number(value) => format_readable(value),
         ParameterValue::Numbers(values) => format!("[{}]", join(values)),
         ParameterValue::Matrix(rows) => {
             format!(

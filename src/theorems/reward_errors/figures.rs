@@ -115,7 +115,7 @@ pub fn hitting_time_scaling() -> Result<Figure, Error> {
             style: Style::Line,
         });
         series.push(Series {
-            label: format!("predicted slope {predicted_slope}, {name}"),
+            label: format!("predicted asymptotic slope {predicted_slope} (p → 0), {name}"),
             points: ends
                 .iter()
                 .map(|&p| (p, anchor.1 * (anchor.0 / p).powf(predicted_slope)))
