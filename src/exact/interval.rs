@@ -54,10 +54,8 @@ fn up(precision: usize) -> Context<Up> {
 }
 
 fn to_ibig(value: &BigInt) -> IBig {
-    value
-        .to_string()
-        .parse()
-        .expect("a BigInt prints as a decimal integer")
+    // Both crates read and write two's complement little-endian bytes.
+    IBig::from_le_bytes(&value.to_signed_bytes_le())
 }
 
 impl Interval {
@@ -541,11 +539,7 @@ impl fmt::Display for Interval {
 
 /// The exact value of a binary float: significand · 2^exponent.
 fn dyadic(repr: &Repr<2>) -> BigRational {
-    let significand: BigInt = repr
-        .significand()
-        .to_string()
-        .parse()
-        .expect("an integer prints as decimal digits");
+    let significand = BigInt::from_signed_bytes_le(&repr.significand().to_le_bytes());
     let exponent = repr.exponent();
     let power = BigRational::from_integer(BigInt::from(1) << exponent.unsigned_abs());
     let significand = BigRational::from_integer(significand);
@@ -706,6 +700,16 @@ mod tests {
         assert_eq!(decimal_text(&IBig::from(12), 10), "1.2e11");
         assert_eq!(decimal_text(&IBig::from(1200), 0), "1200");
         assert_eq!(decimal_text(&IBig::from(0), 0), "0");
+    }
+
+    #[test]
+    fn big_integers_cross_between_the_two_crates() {
+        for text in ["0", "-1", "255", "-256", "123456789012345678901234567890", "-98765432109876543210"] {
+            let value: BigInt = text.parse().unwrap();
+            assert_eq!(to_ibig(&value).to_string(), text);
+            let rational = BigRational::from_integer(value.clone());
+            assert!(Interval::from_rational(&rational, 256).contains_rational(&rational));
+        }
     }
 
     #[test]

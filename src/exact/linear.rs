@@ -2,8 +2,12 @@
 //!
 //! nalgebra cannot factor matrices of rationals, and Gram solves in the theorems (exact
 //! feature inverses, min-norm interpolators) must not round. Gaussian elimination with
-//! the first nonzero pivot is exact here because every operation is.
+//! the first nonzero pivot is exact here because every operation is; [`solve`] clears
+//! denominators row by row and eliminates fraction-free (Bareiss), so its integers grow
+//! only linearly with the size instead of through repeated gcd reductions.
 
+use num_bigint::BigInt;
+use num_integer::Integer;
 use num_rational::BigRational;
 use num_traits::{One, Zero};
 
@@ -32,18 +36,66 @@ pub fn solve(matrix: &[Vec<BigRational>], right_side: &[BigRational]) -> Option<
         size,
         "right side length must match the matrix"
     );
-    let mut augmented: RationalMatrix = matrix
+    if size == 0 {
+        return Some(Vec::new());
+    }
+    // Scaling a row by the lcm of its denominators leaves the solution unchanged and
+    // turns the system into integers, which fraction-free elimination keeps integral.
+    let mut augmented: Vec<Vec<BigInt>> = matrix
         .iter()
         .zip(right_side)
         .map(|(row, value)| {
-            row.iter()
-                .cloned()
-                .chain(std::iter::once(value.clone()))
+            let entries: Vec<&BigRational> = row.iter().chain(std::iter::once(value)).collect();
+            let common = entries
+                .iter()
+                .fold(BigInt::one(), |lcm, entry| lcm.lcm(entry.denom()));
+            entries
+                .iter()
+                .map(|entry| entry.numer() * (&common / entry.denom()))
                 .collect()
         })
         .collect();
-    eliminate(&mut augmented, size)?;
-    Some(augmented.into_iter().map(|row| row[size].clone()).collect())
+    bareiss(&mut augmented, size)?;
+    // Fraction-free back substitution: the last pivot is ±det A, and y = det·x is an
+    // integer vector (Cramer's rule), so every division below is exact.
+    let determinant = augmented[size - 1][size - 1].clone();
+    let mut scaled = vec![BigInt::zero(); size];
+    for row in (0..size).rev() {
+        let mut remainder = &determinant * &augmented[row][size];
+        for column in row + 1..size {
+            if !augmented[row][column].is_zero() {
+                remainder -= &augmented[row][column] * &scaled[column];
+            }
+        }
+        scaled[row] = remainder / &augmented[row][row];
+    }
+    let solution = scaled
+        .into_iter()
+        .map(|value| BigRational::new(value, determinant.clone()))
+        .collect();
+    Some(solution)
+}
+
+/// Bareiss's fraction-free elimination of the first `size` columns: every division is
+/// exact, so entries stay integers of size linear in the row count. `None` when singular.
+fn bareiss(augmented: &mut [Vec<BigInt>], size: usize) -> Option<()> {
+    let mut previous = BigInt::one();
+    for column in 0..size {
+        let pivot_row = (column..size).find(|&row| !augmented[row][column].is_zero())?;
+        augmented.swap(column, pivot_row);
+        let (upper, lower) = augmented.split_at_mut(column + 1);
+        let pivot_values = &upper[column];
+        for values in lower.iter_mut() {
+            let factor = values[column].clone();
+            for (value, pivot_value) in values.iter_mut().zip(pivot_values.iter()).skip(column + 1) {
+                let combined = &*value * &pivot_values[column] - &factor * pivot_value;
+                *value = combined / &previous;
+            }
+            values[column] = BigInt::zero();
+        }
+        previous = pivot_values[column].clone();
+    }
+    Some(())
 }
 
 /// The exact inverse; `None` when the matrix is singular.
@@ -131,6 +183,20 @@ mod tests {
                 assert_eq!(*value, if i == j { ratio(1, 1) } else { ratio(0, 1) });
             }
         }
+    }
+
+    #[test]
+    fn fraction_free_solves_match_the_inverse() {
+        let matrix = vec![
+            vec![ratio(2, 3), ratio(1, 5), ratio(-1, 1), ratio(0, 1)],
+            vec![ratio(0, 1), ratio(0, 1), ratio(3, 7), ratio(1, 1)],
+            vec![ratio(4, 1), ratio(-2, 9), ratio(1, 2), ratio(5, 1)],
+            vec![ratio(1, 1), ratio(1, 1), ratio(1, 1), ratio(-1, 4)],
+        ];
+        let right = vec![ratio(1, 1), ratio(-2, 3), ratio(0, 1), ratio(7, 2)];
+        let solution = solve(&matrix, &right).unwrap();
+        assert_eq!(multiply(&matrix, &solution), right);
+        assert_eq!(solution, multiply(&inverse(&matrix).unwrap(), &right));
     }
 
     #[test]

@@ -104,6 +104,12 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(0x17, 0xbe, 0xcf),
 ];
 
+const OVERLAY: [RGBColor; 3] = [
+    RGBColor(0, 0, 0),
+    RGBColor(0xff, 0xd7, 0x00),
+    RGBColor(0x2c, 0xa0, 0x2c),
+];
+
 fn plot_error(error: impl std::fmt::Display) -> Error {
     Error::Numerical(format!("drawing a figure failed: {error}"))
 }
@@ -245,9 +251,10 @@ where
             });
     }
     for (index, series) in figure.series.iter().enumerate() {
-        // Over a heatmap, the first series (usually a predicted boundary) is black.
-        let color = if figure.heatmap.is_some() && index == 0 {
-            RGBColor(0, 0, 0)
+        // Over a heatmap's blue and red, series take colors that stay visible on both:
+        // black first (usually a predicted boundary), then gold and green.
+        let color = if figure.heatmap.is_some() {
+            OVERLAY[index % OVERLAY.len()]
         } else {
             PALETTE[index % PALETTE.len()]
         };

@@ -6,6 +6,7 @@
 //! line there, and a suite file in `theorems/` — `thmcheck new NAME` writes all of them
 //! (see `docs/adding-a-theorem.md`).
 
+pub mod attention_benign;
 pub mod cnn_benign;
 pub mod reward_errors;
 // `thmcheck new` adds modules above this line.
@@ -102,6 +103,7 @@ pub fn registry() -> Vec<&'static dyn Theorem> {
     vec![
         &reward_errors::RewardErrors,
         &cnn_benign::CnnBenign,
+        &attention_benign::AttentionBenign,
         // `thmcheck new` adds registry entries above this line.
     ]
 }

@@ -83,7 +83,8 @@
 //!   place).
 //! - At the quick tier, 20 REINFORCE seeds (RE-27) and 21 zoo bandits (RE-31) cannot
 //!   decide every part at confidence 0.999: those parts are Inconclusive. The full tier
-//!   adds 200 seeds and 100 bandits, where every part is decided (and holds).
+//!   replaces them with 1000 seeds and 101 bandits (100 random plus T0), where every part is
+//!   decided and holds.
 //! - Sampled runs that miss the target within the budget are censored at the budget
 //!   (a lower bound on their step count), where the spec counts them as +∞; every
 //!   decision a miss should push upward is still pushed upward.

@@ -1,0 +1,998 @@
+//! Claims ATT-1 … ATT-8: the exact two steps of GD (§5) against both simulators, token
+//! permutation invariance, the err–err_cl identity, the d^{−1/2} rate of the large-d
+//! signal logit (§6.3) and its sign for any first step (§6.6).
+
+use std::sync::Arc;
+
+use num_rational::BigRational;
+use num_traits::Zero;
+use rand::seq::SliceRandom;
+
+use super::closed_form::{self, FirstStep, GridData, relative_distance};
+use super::data::{self, Dataset, GramView};
+use super::model::{self, Tokens};
+use super::runs::{self, case_seeds};
+use super::setting::{Setting, Simulator};
+use super::theory;
+use super::{claim, with_setting};
+use crate::claim::rules::{self, Band, Measured, Strictness};
+use crate::claim::{ClaimInfo, ClaimKind, Part, Provenance, TierRule, Value};
+use crate::error::Error;
+use crate::exact::{
+    Bounds, Interval, Scalar, bootstrap_interval, clopper_pearson, clopper_pearson_lower,
+    format_rational, mean, normal_quantile, rational_from_f64_exact, to_f64,
+};
+use crate::suite::Case;
+
+pub(super) static CLAIMS: [ClaimInfo; 8] = [
+    claim(
+        "ATT-1",
+        "first step in closed form",
+        "For any data, one GD step from zero gives p₁ = 0 and v₁ = (β₀/(2nT))w: the generic step in exact rationals equals the closed form, and SIM-D and SIM-G in f64 are within 1e-12 of it, norm-wise relative.",
+        &[ClaimKind::Identity],
+        &[Provenance::Derived],
+        "CF, SIM-D, SIM-G",
+        "p₁ = 0,  v₁ = (β₀/(2nT)) Σ_j y_j S_j",
+        TierRule::QuickReduced,
+        with_setting!["token_counts"],
+    ),
+    claim(
+        "ATT-2",
+        "second step in closed form",
+        "p₂ and v₂ equal the §5 closed forms with certified g_i for any T, β₀, β₁ (SIM-D and SIM-G within 1e-10), the T = 2 special form equals the general one exactly, SIM-G on SIM-D's Gram matrix reproduces SIM-D's logits and outputs, and a certified run of both steps encloses the closed forms.",
+        &[ClaimKind::Identity],
+        &[Provenance::Derived],
+        "CF (certified g_i), SIM-D, SIM-G, certified GD",
+        "p₂ = (β₁/(nT)) Σ_i g_i y_i Σ_t c_{i,t}⟨c_{i,t}, v₁⟩,  v₂ = v₁ + (β₁/(nT)) Σ_i g_i y_i S_i",
+        TierRule::QuickReduced,
+        with_setting!["token_counts", "step_scales"],
+    ),
+    claim(
+        "ATT-3",
+        "token permutation invariance",
+        "Permuting the tokens of every input changes no GD iterate, attention vector (after the inverse permutation) or output: SIM-D with shuffled rows agrees with the unshuffled run to 1e-12 relative.",
+        &[ClaimKind::Identity],
+        &[Provenance::Derived],
+        "SIM-D",
+        "f(ΠX; p, v) = f(X; p, v) for every permutation Π of the rows",
+        TierRule::QuickReduced,
+        with_setting!["token_counts"],
+    ),
+    claim(
+        "ATT-4",
+        "exact projections and step-one margins",
+        "⟨ξ, μ±⟩ = 0, ⟨w, μ_c⟩ = cρ²D_c, ⟨v₁, μ_c⟩ = (β₀/(2nT))cρ²D_c and y_k⟨S_k, w⟩ = ε_kρ²D_c + ‖ζ_k‖² + y_kΣ_{j≠k}y_j⟨ζ_k, ζ_j⟩, exactly on the data.",
+        &[ClaimKind::Identity],
+        &[Provenance::Derived],
+        "CF against SIM-D, exact",
+        "⟨w, μ_c⟩ = cρ²D_c;  y_k⟨S_k, w⟩ = ε_kρ²D_c + ‖ζ_k‖² + y_k Σ_{j≠k} y_j⟨ζ_k, ζ_j⟩",
+        TierRule::QuickReduced,
+        with_setting!["token_counts"],
+    ),
+    claim(
+        "ATT-5",
+        "exact signal logit after step two",
+        "⟨p₂, μ_c⟩ = (β₁ρ²/(nT)) Σ_{ỹ_i = c} g_i y_i⟨u_i − x̄_i, v₁⟩: the certified class sum against SIM-D and SIM-G (1e-10 relative) and against the certified p₂ vector.",
+        &[ClaimKind::Identity],
+        &[Provenance::Derived],
+        "CF (certified), SIM-D, SIM-G",
+        "⟨p₂, μ_c⟩ = (β₁ρ²/(nT)) Σ_{ỹ_i = c} g_i y_i ⟨u_i − x̄_i, v₁⟩",
+        TierRule::QuickReduced,
+        with_setting!["token_counts"],
+    ),
+    claim(
+        "ATT-6",
+        "test error through the clean error",
+        "For any trained predictor, err = η + (1 − 2η)err_cl: the residual D on the same pooled test points lies within ±0.01 (interval D ± z√(η(1 − η)/N)).",
+        &[ClaimKind::Identity],
+        &[Provenance::Derived],
+        "SIM-G (two-step GD) and MN, Monte Carlo",
+        "err = η + (1 − 2η) err_cl  (the flip is independent of the prediction)",
+        TierRule::Quick,
+        with_setting!["scaled_snrs", "predictor", "min_norm_object", "attention_radius"],
+    ),
+    claim(
+        "ATT-7",
+        "large-d signal logit converges at rate d^{-1/2}",
+        "With g_i = 1/2 up to 1e-9 (b₀ = 1e-9), the relative error of ⟨p₂, μ_c⟩ against K((T−1)/T)ρ²(ρ²D_c² − n_c d) decays like d^{−1/2}: the bootstrap interval of the log-log slope of its mean over seeds lies inside [−0.6, −0.4].",
+        &[ClaimKind::ScalingExponent],
+        &[Provenance::Derived],
+        "SIM-G",
+        "|⟨p₂, μ_c⟩ − K((T−1)/T)ρ²(ρ²D_c² − n_c d)| / |…| ∝ d^{−1/2}",
+        TierRule::QuickReduced,
+        with_setting!["token_counts", "dimensions", "resamples"],
+    ),
+    claim(
+        "ATT-8",
+        "sign of the signal logit for any first step",
+        "For any b₀, sign⟨p₂, μ_c⟩ = sign Σ_{i∈c} ĝ_i(ε_i rD_c − 1) on every class outside the skip rule; where it is negative, at least 99 % of the class's test samples attend a noise token (Clopper–Pearson lower bound).",
+        &[ClaimKind::Inequality, ClaimKind::Category],
+        &[Provenance::Derived],
+        "SIM-G (SIM-D at the full tier) against certified CF",
+        "ĝ_i = 1/(1 + exp((b₀/(2T²))(ε_i rD_c + T − 1)))",
+        TierRule::QuickReduced,
+        with_setting!["token_counts", "scaled_snrs", "first_step_scales"],
+    ),
+];
+
+/// Checks one of ATT-1 … ATT-8; `None` for other IDs.
+pub(super) fn check(id: &str, case: &Case) -> Option<Result<Vec<Part>, Error>> {
+    Some(match id {
+        "ATT-1" => first_step(case),
+        "ATT-2" => second_step(case),
+        "ATT-3" => permutation_invariance(case),
+        "ATT-4" => projections(case),
+        "ATT-5" => signal_logit(case),
+        "ATT-6" => error_identity(case),
+        "ATT-7" => convergence_rate(case),
+        "ATT-8" => sign_rule(case),
+        _ => return None,
+    })
+}
+
+/// The precondition part of a setting, when the data model cannot be built as asked.
+pub(super) fn broken(setting: &Setting) -> Option<Part> {
+    setting
+        .broken_precondition()
+        .map(|reason| rules::out_of_scope("data model", reason))
+}
+
+/// The T values of a case, as counts.
+pub(super) fn token_counts(case: &Case) -> Result<Vec<usize>, Error> {
+    Ok(case
+        .parameters
+        .numbers("token_counts")?
+        .into_iter()
+        .map(|tokens| tokens as usize)
+        .collect())
+}
+
+/// The κ values of a case.
+pub(super) fn scaled_snrs(case: &Case) -> Result<Vec<BigRational>, Error> {
+    case.parameters.rationals("scaled_snrs")
+}
+
+/// One identity instance: the same setting drawn for SIM-D and for SIM-G.
+struct Instance {
+    label: String,
+    setting: Setting,
+    explicit: Arc<Dataset>,
+    gram: Arc<Dataset>,
+}
+
+fn instances(case: &Case, token_counts: &[usize]) -> Result<Vec<Instance>, Error> {
+    let base = Setting::from_parameters(&case.parameters)?;
+    let mut instances = Vec::new();
+    for &tokens in token_counts {
+        let setting = base.resized(base.samples, base.dimension, tokens);
+        for seed in case_seeds(&case.seeds) {
+            instances.push(Instance {
+                label: format!("T = {tokens}, seed {seed}"),
+                explicit: runs::dataset(&setting, Simulator::Explicit, seed)?,
+                gram: runs::dataset(&setting, Simulator::Gram, seed)?,
+                setting: setting.clone(),
+            });
+        }
+    }
+    Ok(instances)
+}
+
+fn tokens_of<S: Scalar>(dataset: &Dataset, precision: usize) -> Result<Tokens<'static, S>, Error> {
+    Tokens::convert(
+        &dataset.inputs,
+        dataset.samples,
+        dataset.tokens,
+        dataset.coordinates,
+        &dataset.labels,
+        precision,
+    )
+}
+
+/// The generic first step in exact rationals on a SIM-D instance, shared by ATT-1 and
+/// ATT-4: (p₁, v₁).
+fn exact_first_step(instance: &Instance) -> Result<Arc<model::Weights<BigRational>>, Error> {
+    let beta = instance.setting.first_step_size();
+    let key = format!(
+        "attention exact step one {}|rho={}|{}|beta={}",
+        instance.setting.data_key(Simulator::Explicit),
+        instance.setting.signal_norm,
+        instance.label,
+        format_rational(&beta)
+    );
+    crate::suite::memo::shared(&key, || {
+        let exact: Tokens<'_, BigRational> = tokens_of(&instance.explicit, 0)?;
+        let mut trajectory = model::steps(&exact, std::slice::from_ref(&beta), 0)?;
+        Ok(trajectory.iterates.swap_remove(1))
+    })
+}
+
+/// ‖a − b‖/‖b‖ for doubles against exact values.
+fn exact_relative_distance(measured: &[f64], exact: &[BigRational]) -> f64 {
+    let reference: Vec<f64> = exact.iter().map(to_f64).collect();
+    double_relative_distance(measured, &reference)
+}
+
+/// ‖a − b‖/‖b‖ for doubles (‖a‖ when b = 0).
+fn double_relative_distance(measured: &[f64], reference: &[f64]) -> f64 {
+    let difference: f64 = measured
+        .iter()
+        .zip(reference)
+        .map(|(a, b)| (a - b) * (a - b))
+        .sum();
+    let norm: f64 = reference.iter().map(|b| b * b).sum();
+    if norm == 0.0 {
+        difference.sqrt()
+    } else {
+        (difference / norm).sqrt()
+    }
+}
+
+/// The largest deviation over instances, with the instance's label.
+fn worst(deviations: &[(String, f64)]) -> (String, f64) {
+    deviations
+        .iter()
+        .cloned()
+        .fold((String::new(), 0.0), |best, (label, value)| {
+            if !(value <= best.1) { (label, value) } else { best }
+        })
+}
+
+fn first_step(case: &Case) -> Result<Vec<Part>, Error> {
+    let setting = Setting::from_parameters(&case.parameters)?;
+    if let Some(part) = broken(&setting) {
+        return Ok(vec![part]);
+    }
+    let instances = instances(case, &token_counts(case)?)?;
+    let mut exact_matches = 0u64;
+    let mut explicit_deviations = Vec::new();
+    let mut gram_deviations = Vec::new();
+    for instance in &instances {
+        let beta = instance.setting.first_step_size();
+        let grid = GridData::of(&instance.explicit)?;
+        let closed = closed_form::first_step(&grid, &beta);
+        let generic = exact_first_step(instance)?;
+        if generic.attention.iter().all(Zero::is_zero) && generic.value == closed.value {
+            exact_matches += 1;
+        }
+        for (dataset, deviations) in [
+            (&instance.explicit, &mut explicit_deviations),
+            (&instance.gram, &mut gram_deviations),
+        ] {
+            let closed = closed_form::first_step(&GridData::of(dataset)?, &beta);
+            let doubles = model::steps(&tokens_of::<f64>(dataset, 0)?, std::slice::from_ref(&beta), 0)?;
+            let attention_norm: f64 = doubles.iterates[1].attention.iter().map(|x| x * x).sum();
+            let deviation = exact_relative_distance(&doubles.iterates[1].value, &closed.value)
+                .max(attention_norm.sqrt());
+            deviations.push((instance.label.clone(), deviation));
+        }
+    }
+    let total = instances.len() as u64;
+    let all_exact = exact_matches == total;
+    let mut parts = vec![rules::stated_count(
+        "generic step in exact rationals (SIM-D data) equals (0, β₀w/(2nT))",
+        "every instance, coordinate by coordinate",
+        exact_matches,
+        total,
+        all_exact,
+    )];
+    for (simulator, deviations) in [("SIM-D", &explicit_deviations), ("SIM-G", &gram_deviations)] {
+        let (label, deviation) = worst(deviations);
+        parts.push(rules::float_identity(
+            format!("{simulator} f64 step one vs exact CF, norm-wise relative (worst: {label})"),
+            0.0,
+            deviation,
+            1e-12,
+            || Ok(all_exact),
+        ));
+    }
+    Ok(parts)
+}
+
+/// p₂, v₂ of the closed form, enclosed.
+fn closed_second_step(dataset: &Dataset, setting: &Setting, precision: usize) -> Result<(Vec<Interval>, Vec<Interval>), Error> {
+    let grid = GridData::of(dataset)?;
+    let first = closed_form::first_step(&grid, &setting.first_step_size());
+    let coefficients =
+        closed_form::second_step_coefficients(&grid, &setting.first_step_size(), &setting.second_step_size());
+    closed_form::second_step(&grid, &first, &coefficients, precision)
+}
+
+/// The certified generic run of both steps: does it overlap the closed form?
+fn certified_run_overlaps(dataset: &Dataset, setting: &Setting) -> Result<bool, Error> {
+    let precision = crate::exact::DEFAULT_PRECISION;
+    let certified: Tokens<'_, Interval> = tokens_of(dataset, precision)?;
+    let generic = model::two_steps(&certified, &setting.first_step_size(), &setting.second_step_size(), precision)?;
+    let (attention, value) = closed_second_step(dataset, setting, precision)?;
+    Ok(closed_form::enclosures_overlap(&attention, &generic.iterates[2].attention)
+        && closed_form::enclosures_overlap(&value, &generic.iterates[2].value))
+}
+
+fn step_scales(case: &Case) -> Result<Vec<(BigRational, BigRational)>, Error> {
+    Ok(case
+        .parameters
+        .matrix("step_scales")?
+        .into_iter()
+        .map(|row| (row[0].clone(), row[1].clone()))
+        .collect())
+}
+
+/// The largest relative deviation between two lists of doubles, relative to the larger
+/// magnitude in the reference list.
+fn scaled_deviation(measured: &[f64], reference: &[f64]) -> f64 {
+    let scale = reference.iter().map(|x| x.abs()).fold(0.0, f64::max).max(f64::MIN_POSITIVE);
+    measured
+        .iter()
+        .zip(reference)
+        .map(|(a, b)| (a - b).abs() / scale)
+        .fold(0.0, f64::max)
+}
+
+fn second_step(case: &Case) -> Result<Vec<Part>, Error> {
+    let base = Setting::from_parameters(&case.parameters)?;
+    if let Some(part) = broken(&base) {
+        return Ok(vec![part]);
+    }
+    let precision = crate::exact::DEFAULT_PRECISION;
+    let mut explicit_attention = Vec::new();
+    let mut explicit_value = Vec::new();
+    let mut gram_deviations = Vec::new();
+    let mut cross_deviations = Vec::new();
+    let mut special_checked = 0u64;
+    let mut special_equal = 0u64;
+    let mut certified_total = 0u64;
+    let mut certified_overlapping = 0u64;
+    let mut worst_explicit: Option<(Arc<Dataset>, Setting)> = None;
+    let mut worst_gap = -1.0;
+    for (first_scale, second_scale) in step_scales(case)? {
+        for instance in instances(case, &token_counts(case)?)? {
+            let mut setting = instance.setting.clone();
+            setting.first_step_scale = first_scale.clone();
+            setting.second_step_scale = second_scale.clone();
+            let label = format!(
+                "{}, b₀ = {}, b₁ = {}",
+                instance.label,
+                format_rational(&first_scale),
+                format_rational(&second_scale)
+            );
+            // SIM-D against the certified closed form.
+            let explicit_run = runs::train(&instance.explicit, &setting)?;
+            let (attention, value) = closed_second_step(&instance.explicit, &setting, precision)?;
+            let attention_gap = relative_distance(&explicit_run.iterates[2].attention, &attention);
+            let value_gap = relative_distance(&explicit_run.iterates[2].value, &value);
+            if attention_gap.max(value_gap) > worst_gap {
+                worst_gap = attention_gap.max(value_gap);
+                worst_explicit = Some((instance.explicit.clone(), setting.clone()));
+            }
+            explicit_attention.push((label.clone(), attention_gap));
+            explicit_value.push((label.clone(), value_gap));
+            // SIM-G on its own data against the certified closed form.
+            let gram_run = runs::train(&instance.gram, &setting)?;
+            let (gram_attention, gram_value) = closed_second_step(&instance.gram, &setting, precision)?;
+            gram_deviations.push((
+                label.clone(),
+                relative_distance(&gram_run.iterates[2].attention, &gram_attention)
+                    .max(relative_distance(&gram_run.iterates[2].value, &gram_value)),
+            ));
+            // The special form at T = 2.
+            if setting.tokens == 2 {
+                let grid = GridData::of(&instance.explicit)?;
+                let general = closed_form::second_step_coefficients(
+                    &grid,
+                    &setting.first_step_size(),
+                    &setting.second_step_size(),
+                );
+                special_checked += 1;
+                let general: Vec<Vec<BigRational>> =
+                    general.attention.iter().map(closed_form::ScaledVector::to_rationals).collect();
+                if closed_form::special_form_coefficients(
+                    &grid,
+                    &setting.first_step_size(),
+                    &setting.second_step_size(),
+                ) == general
+                {
+                    special_equal += 1;
+                }
+            }
+            // SIM-G fed SIM-D's Gram matrix reproduces SIM-D's logits and outputs.
+            let view = GramView::of(&instance.explicit)?;
+            let viewed_run = runs::train(&view.dataset, &setting)?;
+            let mut deviation = 0.0_f64;
+            for step in 1..=2 {
+                let (left, right) = (&viewed_run.forwards[step], &explicit_run.forwards[step]);
+                deviation = deviation
+                    .max(scaled_deviation(&left.logits, &right.logits))
+                    .max(scaled_deviation(&left.outputs, &right.outputs));
+            }
+            let mut stream = case.random_stream(1000 + instance.gram.samples as u64);
+            let (p, v) = (&explicit_run.iterates[2], &viewed_run.iterates[2]);
+            let mut explicit_outputs = Vec::new();
+            let mut viewed_outputs = Vec::new();
+            for index in 0..20 {
+                let label_sign = if index % 2 == 0 { 1 } else { -1 };
+                let slot = index % setting.tokens;
+                let tokens = data::draw_explicit_test_tokens(&instance.explicit, label_sign, slot, &mut stream);
+                let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+                let (mut logits, mut values, mut viewed_logits, mut viewed_values) =
+                    (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+                for token in tokens.chunks(instance.explicit.coordinates) {
+                    logits.push(dot(token, &p.attention));
+                    values.push(dot(token, &p.value));
+                    let mapped = view.coordinates_of(token);
+                    viewed_logits.push(dot(&mapped, &v.attention));
+                    viewed_values.push(dot(&mapped, &v.value));
+                }
+                explicit_outputs.push(model::output_and_weight(&logits, &values, 0).0);
+                viewed_outputs.push(model::output_and_weight(&viewed_logits, &viewed_values, 0).0);
+            }
+            deviation = deviation.max(scaled_deviation(&viewed_outputs, &explicit_outputs));
+            cross_deviations.push((label.clone(), deviation));
+            // A certified run of both steps on the SIM-G instance.
+            certified_total += 1;
+            if certified_run_overlaps(&instance.gram, &setting)? {
+                certified_overlapping += 1;
+            }
+        }
+    }
+    let mut parts = Vec::new();
+    let recheck = || match &worst_explicit {
+        Some((dataset, setting)) => certified_run_overlaps(dataset, setting),
+        None => Ok(true),
+    };
+    let (label, gap) = worst(&explicit_attention);
+    parts.push(rules::float_identity(
+        format!("SIM-D p₂ vs certified §5, norm-wise relative (worst: {label})"),
+        0.0,
+        gap,
+        1e-10,
+        recheck,
+    ));
+    let (label, gap) = worst(&explicit_value);
+    parts.push(rules::float_identity(
+        format!("SIM-D v₂ vs certified §5, norm-wise relative (worst: {label})"),
+        0.0,
+        gap,
+        1e-10,
+        recheck,
+    ));
+    let (label, gap) = worst(&gram_deviations);
+    parts.push(rules::float_identity(
+        format!("SIM-G p₂, v₂ vs certified §5 on its own data (worst: {label})"),
+        0.0,
+        gap,
+        1e-10,
+        || Ok(certified_overlapping == certified_total),
+    ));
+    if special_checked > 0 {
+        parts.push(rules::stated_count(
+            "T = 2: special form (β₁/(4n))Σ g_i y_i⟨u_i − ξ_i, v₁⟩(u_i − ξ_i) = general form",
+            "every sample's coefficient vector equal as rationals",
+            special_equal,
+            special_checked,
+            special_equal == special_checked,
+        ));
+    }
+    let (label, gap) = worst(&cross_deviations);
+    parts.push(rules::upper_bound(
+        format!("SIM-G on SIM-D's Gram matrix: logits and outputs, relative (worst: {label})"),
+        Bounds::point(1e-10),
+        Strictness::NonStrict,
+        &Measured::point(gap),
+    ));
+    parts.push(rules::stated_count(
+        "certified GD run of both steps (SIM-G data) overlaps the certified §5 forms",
+        "every coordinate of p₂ and v₂",
+        certified_overlapping,
+        certified_total,
+        certified_overlapping == certified_total,
+    ));
+    Ok(parts)
+}
+
+fn permutation_invariance(case: &Case) -> Result<Vec<Part>, Error> {
+    let setting = Setting::from_parameters(&case.parameters)?;
+    if let Some(part) = broken(&setting) {
+        return Ok(vec![part]);
+    }
+    let mut iterate_gap: (String, f64) = (String::new(), 0.0);
+    let mut attention_gap: (String, f64) = (String::new(), 0.0);
+    let mut output_gap: (String, f64) = (String::new(), 0.0);
+    for instance in instances(case, &token_counts(case)?)? {
+        let dataset = &instance.explicit;
+        let mut stream = case.random_stream(dataset.tokens as u64);
+        let permutations: Vec<Vec<usize>> = (0..dataset.samples)
+            .map(|_| {
+                let mut order: Vec<usize> = (0..dataset.tokens).collect();
+                order.shuffle(&mut stream);
+                order
+            })
+            .collect();
+        let shuffled = dataset.permuted(&permutations);
+        let original = runs::train(dataset, &instance.setting)?;
+        let permuted = runs::train(&shuffled, &instance.setting)?;
+        let mut iterate = 0.0_f64;
+        for (a, b) in permuted.iterates.iter().zip(&original.iterates).skip(1) {
+            iterate = iterate
+                .max(double_relative_distance(&a.attention, &b.attention))
+                .max(double_relative_distance(&a.value, &b.value));
+        }
+        let mut attention = 0.0_f64;
+        let mut outputs = 0.0_f64;
+        for (a, b) in permuted.forwards.iter().zip(&original.forwards) {
+            for sample in 0..dataset.samples {
+                for (new_slot, &old_slot) in permutations[sample].iter().enumerate() {
+                    let shuffled_share = a.attention[sample * dataset.tokens + new_slot];
+                    let share = b.attention[sample * dataset.tokens + old_slot];
+                    attention = attention.max((shuffled_share - share).abs());
+                }
+            }
+            outputs = outputs.max(scaled_deviation(&a.outputs, &b.outputs));
+        }
+        for (gap, value) in [
+            (&mut iterate_gap, iterate),
+            (&mut attention_gap, attention),
+            (&mut output_gap, outputs),
+        ] {
+            if !(value <= gap.1) {
+                *gap = (instance.label.clone(), value);
+            }
+        }
+    }
+    Ok([
+        ("iterates p₁, v₁, p₂, v₂, norm-wise relative", iterate_gap),
+        ("attention vectors after the inverse permutation, absolute", attention_gap),
+        ("outputs f on the training inputs, relative", output_gap),
+    ]
+    .into_iter()
+    .map(|(what, (label, gap))| {
+        rules::upper_bound(
+            format!("shuffled vs unshuffled SIM-D: {what} (worst: {label})"),
+            Bounds::point(1e-12),
+            Strictness::NonStrict,
+            &Measured::point(gap),
+        )
+    })
+    .collect())
+}
+
+fn projections(case: &Case) -> Result<Vec<Part>, Error> {
+    let setting = Setting::from_parameters(&case.parameters)?;
+    if let Some(part) = broken(&setting) {
+        return Ok(vec![part]);
+    }
+    let instances = instances(case, &token_counts(case)?)?;
+    let total = instances.len() as u64;
+    let (mut orthogonal, mut signal, mut value, mut margins) = (0u64, 0u64, 0u64, 0u64);
+    for instance in &instances {
+        let grid = GridData::of(&instance.explicit)?;
+        orthogonal += u64::from(closed_form::noise_is_orthogonal(&grid));
+        signal += u64::from((0..2).all(|class| {
+            closed_form::signal_projection_of_w(&grid, class)
+                == closed_form::signal_projection_closed_form(&grid, class)
+        }));
+        // ⟨v₁, μ_c⟩ from the generic exact step against (β₀/(2nT))cρ²D_c.
+        let beta = instance.setting.first_step_size();
+        let generic = exact_first_step(instance)?;
+        let rho = rational_from_f64_exact(instance.explicit.signal_norm).expect("finite ρ");
+        let scale = &beta / BigRational::from_integer(((2 * grid.samples * grid.tokens) as i64).into());
+        value += u64::from((0..2).all(|class| {
+            &generic.value[class] * &rho
+                == &scale * closed_form::signal_projection_closed_form(&grid, class)
+        }));
+        let first: FirstStep = closed_form::first_step(&grid, &beta);
+        margins += u64::from(first.margins == closed_form::margin_decomposition(&grid));
+    }
+    Ok(vec![
+        rules::stated_count("⟨ξ_{i,t}, μ±⟩ = 0 for every noise token", "every instance", orthogonal, total, orthogonal == total),
+        rules::stated_count("⟨w, μ_c⟩ = cρ²D_c, both classes", "every instance, exactly", signal, total, signal == total),
+        rules::stated_count(
+            "⟨v₁, μ_c⟩ of the exact generic step = (β₀/(2nT))cρ²D_c",
+            "every instance, exactly",
+            value,
+            total,
+            value == total,
+        ),
+        rules::stated_count(
+            "y_k⟨S_k, w⟩ = ε_kρ²D_c + ‖ζ_k‖² + y_kΣ_{j≠k}y_j⟨ζ_k, ζ_j⟩ for every k",
+            "every instance, exactly",
+            margins,
+            total,
+            margins == total,
+        ),
+    ])
+}
+
+fn signal_logit(case: &Case) -> Result<Vec<Part>, Error> {
+    let setting = Setting::from_parameters(&case.parameters)?;
+    if let Some(part) = broken(&setting) {
+        return Ok(vec![part]);
+    }
+    let precision = crate::exact::DEFAULT_PRECISION;
+    let mut explicit = Vec::new();
+    let mut gram = Vec::new();
+    let (mut consistent, mut total) = (0u64, 0u64);
+    let mut worst_explicit: Option<(Arc<Dataset>, Setting)> = None;
+    let mut worst_gap = -1.0;
+    for instance in instances(case, &token_counts(case)?)? {
+        for (dataset, deviations) in [(&instance.explicit, &mut explicit), (&instance.gram, &mut gram)] {
+            let grid = GridData::of(dataset)?;
+            let first = closed_form::first_step(&grid, &instance.setting.first_step_size());
+            let run = runs::train(dataset, &instance.setting)?;
+            let mut deviation = 0.0_f64;
+            for class in 0..2 {
+                let closed = crate::exact::certify(precision, |bits| {
+                    closed_form::signal_logit(&grid, &first, &instance.setting.second_step_size(), class, bits)
+                })?;
+                let simulated = run.iterates[2].attention[class] * dataset.signal_norm;
+                let centre = closed.midpoint_f64();
+                deviation = deviation.max(((simulated - centre).abs() + closed.width_f64()) / centre.abs());
+                if dataset.simulator == Simulator::Gram {
+                    let (attention, _) = closed_second_step(dataset, &instance.setting, precision)?;
+                    let vector = attention[class].mul(&Interval::from_f64(dataset.signal_norm, precision)?);
+                    total += 1;
+                    consistent += u64::from(vector.intersect(&closed).is_some());
+                }
+            }
+            if dataset.simulator == Simulator::Explicit && deviation > worst_gap {
+                worst_gap = deviation;
+                worst_explicit = Some((dataset.clone(), instance.setting.clone()));
+            }
+            deviations.push((instance.label.clone(), deviation));
+        }
+    }
+    let mut parts = Vec::new();
+    for (simulator, deviations) in [("SIM-D", &explicit), ("SIM-G", &gram)] {
+        let (label, gap) = worst(deviations);
+        parts.push(rules::float_identity(
+            format!("{simulator} ⟨p₂, μ_c⟩ vs the certified class sum, relative (worst: {label})"),
+            0.0,
+            gap,
+            1e-10,
+            || match (&worst_explicit, simulator) {
+                (Some((dataset, setting)), "SIM-D") => certified_run_overlaps(dataset, setting),
+                _ => Ok(consistent == total),
+            },
+        ));
+    }
+    parts.push(rules::stated_count(
+        "class-sum formula overlaps ρ·p₂[c] of the certified §5 vector (SIM-G data)",
+        "every class and instance",
+        consistent,
+        total,
+        consistent == total,
+    ));
+    Ok(parts)
+}
+
+/// The residual D = err − (η + (1 − 2η)err_cl) on N pooled points with its interval
+/// D ± z√(η(1 − η)/N), judged against ±0.01.
+pub(super) fn residual_part(label: &str, flip_rate: f64, clean_errors: u64, noisy_errors: u64, total: u64, confidence: f64, seeds: &[u64]) -> Candidate {
+    let count = total as f64;
+    let residual = noisy_errors as f64 / count - (flip_rate + (1.0 - 2.0 * flip_rate) * clean_errors as f64 / count);
+    let z = normal_quantile(0.5 * (1.0 + confidence));
+    let half_width = z * (flip_rate * (1.0 - flip_rate) / count).sqrt();
+    (
+        0.01 - residual.abs() - half_width,
+        rules::equivalence(
+            label,
+            &Band::absolute(0.0, 0.01),
+            &Measured::new(residual, Bounds::new(residual - half_width, residual + half_width))
+                .with_sample_size(total)
+                .with_seeds(seeds),
+        ),
+    )
+}
+
+/// A part with its slack: how far its measurement lies inside its band or bound
+/// (negative when outside), so that a family of parts can show its tightest member.
+pub(super) type Candidate = (f64, Part);
+
+/// The part with the worst verdict (Error, Violated, Inconclusive, Holds) and, among
+/// those, the smallest slack.
+pub(super) fn tightest(candidates: Vec<Candidate>) -> Option<Part> {
+    let rank = |part: &Part| match part.verdict {
+        crate::claim::Verdict::Error => 4,
+        crate::claim::Verdict::Violated => 3,
+        crate::claim::Verdict::Inconclusive => 2,
+        crate::claim::Verdict::Holds => 1,
+        _ => 0,
+    };
+    candidates
+        .into_iter()
+        .max_by(|a, b| rank(&a.1).cmp(&rank(&b.1)).then(b.0.total_cmp(&a.0)))
+        .map(|(_, part)| part)
+}
+
+fn error_identity(case: &Case) -> Result<Vec<Part>, Error> {
+    let base = Setting::from_parameters(&case.parameters)?;
+    if let Some(part) = broken(&base) {
+        return Ok(vec![part]);
+    }
+    let seeds = case_seeds(&case.seeds);
+    let predictor = case.parameters.text("predictor")?;
+    let mut parts = Vec::new();
+    for kappa in scaled_snrs(case)? {
+        let setting = base.clone().with_scaled_snr(&kappa);
+        let mut pooled = runs::TestTally::default();
+        for &seed in &seeds {
+            let tally = if predictor == "min_norm" {
+                if setting.tokens != 2 {
+                    return Ok(vec![rules::out_of_scope("min-norm predictor", "the min-norm patterns are derived for T = 2")]);
+                }
+                match case.parameters.text("min_norm_object")?.as_str() {
+                    "balls" => runs::ball_test(&setting, Simulator::Gram, seed, case.parameters.number("attention_radius")?, setting.test_samples)?,
+                    _ => *runs::min_norm_test(&setting, Simulator::Gram, seed, setting.test_samples)?,
+                }
+            } else {
+                *runs::gradient_test(&setting, Simulator::Gram, seed, setting.test_samples)?
+            };
+            pooled = pooled.merged(&tally);
+        }
+        let name = if predictor == "min_norm" { "min-norm" } else { "two-step GD" };
+        parts.push(
+            residual_part(
+                &format!("{name}, κ = {}: D = err − (η + (1 − 2η)err_cl)", format_rational(&kappa)),
+                setting.flip_rate_f64(),
+                pooled.clean_errors(),
+                pooled.noisy_errors(),
+                pooled.total(),
+                case.confidence,
+                &seeds,
+            )
+            .1,
+        );
+        let interval = clopper_pearson(pooled.clean_errors(), pooled.total(), case.confidence);
+        parts.push(rules::report(
+            format!("{name}, κ = {}: clean test error err_cl", format_rational(&kappa)),
+            Value::Count {
+                hits: pooled.clean_errors(),
+                total: pooled.total(),
+            },
+            format!("Clopper–Pearson [{:.4}, {:.4}]", interval.lower, interval.upper),
+        ));
+    }
+    Ok(parts)
+}
+
+fn convergence_rate(case: &Case) -> Result<Vec<Part>, Error> {
+    let base = Setting::from_parameters(&case.parameters)?;
+    if let Some(part) = broken(&base) {
+        return Ok(vec![part]);
+    }
+    let dimensions: Vec<usize> = case
+        .parameters
+        .numbers("dimensions")?
+        .into_iter()
+        .map(|d| d as usize)
+        .collect();
+    let seeds = case_seeds(&case.seeds);
+    let resamples = case.parameters.count("resamples")? as usize;
+    let mut parts = Vec::new();
+    for tokens in token_counts(case)? {
+        // errors[seed][dimension]: the mean over the judged classes of one seed.
+        let mut errors = vec![vec![f64::NAN; dimensions.len()]; seeds.len()];
+        let mut skipped = 0u64;
+        for (d_index, &dimension) in dimensions.iter().enumerate() {
+            let setting = base.resized(base.samples, dimension, tokens);
+            for (s_index, &seed) in seeds.iter().enumerate() {
+                let run = runs::gradient_run(&setting, Simulator::Gram, seed)?;
+                let tallies = run.dataset.class_tallies();
+                let r = setting.ratio();
+                let mut relative = Vec::new();
+                for class in 0..2 {
+                    let tally = &tallies[class];
+                    if tally.agreement() <= 0 || theory::side(&theory::test_rule(tally), &r, &setting.threshold_margin) == theory::Side::InMargin {
+                        skipped += 1;
+                        continue;
+                    }
+                    let predicted = to_f64(&theory::asymptotic_signal_logit(
+                        &setting.first_step_size(),
+                        &setting.second_step_size(),
+                        setting.samples,
+                        dimension,
+                        tokens,
+                        &setting.signal_norm_squared(),
+                        tally,
+                    ));
+                    let simulated = run.trajectory.iterates[2].attention[class] * run.dataset.signal_norm;
+                    relative.push(((simulated - predicted) / predicted).abs());
+                }
+                if !relative.is_empty() {
+                    errors[s_index][d_index] = mean(&relative);
+                }
+            }
+        }
+        let log_dimensions: Vec<f64> = dimensions.iter().map(|d| (*d as f64).ln()).collect();
+        let slope_of = |chosen: &[usize]| -> f64 {
+            let means: Vec<f64> = (0..dimensions.len())
+                .map(|d| {
+                    let values: Vec<f64> = chosen.iter().map(|&s| errors[s][d]).filter(|x| x.is_finite()).collect();
+                    mean(&values).ln()
+                })
+                .collect();
+            ols_slope(&log_dimensions, &means)
+        };
+        let all: Vec<usize> = (0..seeds.len()).collect();
+        let slope = slope_of(&all);
+        let indices: Vec<f64> = all.iter().map(|&s| s as f64).collect();
+        let interval = bootstrap_interval(
+            &indices,
+            |resample| {
+                let chosen: Vec<usize> = resample.iter().map(|&x| x as usize).collect();
+                slope_of(&chosen)
+            },
+            resamples,
+            case.confidence,
+            tokens as u64,
+        );
+        parts.push(rules::equivalence(
+            format!(
+                "T = {tokens}: slope of log mean relative error on log d, d = {} … {}",
+                dimensions.first().copied().unwrap_or(0),
+                dimensions.last().copied().unwrap_or(0)
+            ),
+            &Band::range(-0.6, -0.4).described(Value::Number(-0.5), "−1/2, in [−0.6, −0.4]"),
+            &Measured::new(slope, interval)
+                .with_sample_size(seeds.len() as u64)
+                .with_seeds(&seeds),
+        ));
+        if skipped > 0 {
+            parts.push(rules::report(
+                format!("T = {tokens}: classes skipped within 10 % of r_te"),
+                Value::Count { hits: skipped, total: (2 * seeds.len() * dimensions.len()) as u64 },
+                "|rD_c²/n_c − 1| < margin",
+            ));
+        }
+    }
+    Ok(parts)
+}
+
+/// The ordinary least-squares slope of y on x.
+pub(super) fn ols_slope(x: &[f64], y: &[f64]) -> f64 {
+    let (mean_x, mean_y) = (mean(x), mean(y));
+    let covariance: f64 = x.iter().zip(y).map(|(a, b)| (a - mean_x) * (b - mean_y)).sum();
+    let variance: f64 = x.iter().map(|a| (a - mean_x).powi(2)).sum();
+    covariance / variance
+}
+
+fn sign_rule(case: &Case) -> Result<Vec<Part>, Error> {
+    let base = Setting::from_parameters(&case.parameters)?;
+    if let Some(part) = broken(&base) {
+        return Ok(vec![part]);
+    }
+    let simulators = simulators(case)?;
+    let seeds = case_seeds(&case.seeds);
+    let precision = crate::exact::DEFAULT_PRECISION;
+    let mut units = 0u64;
+    let mut agreeing = 0u64;
+    let mut skipped = 0u64;
+    let mut disagreements = Vec::new();
+    // The weakest class with a negative predicted sign: (CP lower bound, label, hits, total).
+    let mut weakest: Option<(f64, String, u64, u64)> = None;
+    for &simulator in &simulators {
+        for tokens in token_counts(case)? {
+            for kappa in scaled_snrs(case)? {
+                for first_scale in case.parameters.rationals("first_step_scales")? {
+                    let mut setting = base.resized(base.samples, base.dimension, tokens).with_scaled_snr(&kappa);
+                    setting.first_step_scale = first_scale.clone();
+                    let mut noise_attending = [0u64; 2];
+                    let mut class_totals = [0u64; 2];
+                    let mut negative = [false; 2];
+                    for &seed in &seeds {
+                        let run = runs::gradient_run(&setting, simulator, seed)?;
+                        let tallies = run.dataset.class_tallies();
+                        let tally_of_test = runs::test_of(&run, &setting, simulator, seed, setting.test_samples)?;
+                        for class in 0..2 {
+                            let (sum, magnitude) = theory::step_one_weighted_signal(
+                                &first_scale,
+                                tokens,
+                                &setting.ratio(),
+                                &tallies[class],
+                                precision,
+                            )?;
+                            let threshold = magnitude.mul(&Interval::from_rational(&setting.threshold_margin, precision));
+                            let decided = sum.abs().lower_f64() >= threshold.upper_f64() && sum.sign().is_some();
+                            if !decided {
+                                skipped += 1;
+                                continue;
+                            }
+                            units += 1;
+                            let predicted_positive = sum.is_positive();
+                            let measured = run.trajectory.iterates[2].attention[class] * run.dataset.signal_norm;
+                            if (measured > 0.0) == predicted_positive && measured != 0.0 {
+                                agreeing += 1;
+                            } else {
+                                disagreements.push(format!(
+                                    "{}, T = {tokens}, κ = {}, b₀ = {}, seed {seed}, class {}",
+                                    simulator.name(),
+                                    format_rational(&kappa),
+                                    format_rational(&first_scale),
+                                    if class == 0 { "+" } else { "−" }
+                                ));
+                            }
+                            if !predicted_positive {
+                                negative[class] = true;
+                                let test = &tally_of_test.classes[class];
+                                noise_attending[class] += test.total - test.attends_signal;
+                                class_totals[class] += test.total;
+                            }
+                        }
+                    }
+                    for class in 0..2 {
+                        if negative[class] && class_totals[class] > 0 {
+                            let lower = clopper_pearson_lower(noise_attending[class], class_totals[class], case.confidence);
+                            if weakest.as_ref().is_none_or(|(current, ..)| lower < *current) {
+                                weakest = Some((
+                                    lower,
+                                    format!(
+                                        "{}, T = {tokens}, κ = {}, b₀ = {}, class {}",
+                                        simulator.name(),
+                                        format_rational(&kappa),
+                                        format_rational(&first_scale),
+                                        if class == 0 { "+" } else { "−" }
+                                    ),
+                                    noise_attending[class],
+                                    class_totals[class],
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut parts = vec![rules::stated_count(
+        "sign⟨p₂, μ_c⟩ = sign Σ_{i∈c} ĝ_i(ε_i rD_c − 1), classes outside the skip rule",
+        "every judged class of every run",
+        agreeing,
+        units,
+        agreeing == units && units > 0,
+    )];
+    if !disagreements.is_empty() {
+        parts.push(rules::report(
+            "classes whose measured sign differs",
+            Value::label(disagreements.iter().take(5).cloned().collect::<Vec<_>>().join("; ")),
+            format!("{} in all", disagreements.len()),
+        ));
+    }
+    match weakest {
+        Some((_, label, hits, total)) => {
+            let lower = clopper_pearson_lower(hits, total, case.confidence);
+            parts.push(rules::lower_bound(
+                format!("share of test samples attending noise where the sign is negative (weakest: {label})"),
+                Bounds::point(0.99),
+                Strictness::NonStrict,
+                &Measured::new(hits as f64 / total as f64, Bounds::new(lower, 1.0))
+                    .with_sample_size(total)
+                    .with_seeds(&seeds),
+            ));
+        }
+        None => parts.push(rules::report(
+            "test attention where the sign is negative",
+            Value::Empty,
+            "no judged class had a negative predicted sign",
+        )),
+    }
+    parts.push(rules::report(
+        "classes skipped: |Σĝ(εrD − 1)| < margin · Σĝ|εrD − 1|",
+        Value::Count { hits: skipped, total: skipped + units },
+        "not judged",
+    ));
+    Ok(parts)
+}
+
+/// The simulators a case names.
+pub(super) fn simulators(case: &Case) -> Result<Vec<Simulator>, Error> {
+    Ok(match case.parameters.text("simulator")?.as_str() {
+        "explicit" => vec![Simulator::Explicit],
+        "both" => vec![Simulator::Gram, Simulator::Explicit],
+        _ => vec![Simulator::Gram],
+    })
+}
+
+/// A Clopper–Pearson interval measurement of a rate.
+pub(super) fn rate(hits: u64, total: u64, confidence: f64, seeds: &[u64]) -> Measured {
+    let interval = clopper_pearson(hits, total, confidence);
+    Measured::new(hits as f64 / total.max(1) as f64, interval)
+        .with_sample_size(total)
+        .with_seeds(seeds)
+}
