@@ -92,3 +92,14 @@ fn closed_form_table_at_setting_q_matches_the_snapshot() {
     let rows = theorem.closed_forms(&parameters).unwrap();
     snapshot("cnn_benign_closed_forms", &report::closed_form_table(&rows));
 }
+
+#[test]
+fn a_diverging_run_is_an_error_never_a_pass() {
+    let source = "theorem = \"cnn-benign\"\n[[case]]\nclaim = \"CNN-18\"\nname = \"huge step\"\n[case.parameters]\nlearning_rate = 1e6\noutput_inits = [1]\nsignal_norms = [1]\n";
+    let suite = Suite::parse(Path::new("diverging.toml"), source).unwrap();
+    let report = run(&suite, &RunOptions::tier(Tier::Quick));
+    let result = &report.results[0];
+    assert_eq!(result.verdict, Verdict::Error, "{:?}", result.parts);
+    assert!(result.parts[0].reason.contains("diverged"), "{}", result.parts[0].reason);
+    assert!(!result.parts[0].reason.contains("numerical failure: numerical failure"));
+}

@@ -23,6 +23,9 @@ pub struct Measured {
     pub sample_size: Option<u64>,
     /// Seeds used.
     pub seeds: Vec<u64>,
+    /// The interval is the range of a per-run statistic over seeds ([min, max]), which
+    /// more seeds widen rather than narrow.
+    pub range_over_seeds: bool,
 }
 
 impl Measured {
@@ -33,6 +36,7 @@ impl Measured {
             interval: Bounds::point(value),
             sample_size: None,
             seeds: Vec::new(),
+            range_over_seeds: false,
         }
     }
 
@@ -43,6 +47,7 @@ impl Measured {
             interval,
             sample_size: None,
             seeds: Vec::new(),
+            range_over_seeds: false,
         }
     }
 
@@ -69,6 +74,13 @@ impl Measured {
     /// Adds the seeds.
     pub fn with_seeds(mut self, seeds: &[u64]) -> Self {
         self.seeds = seeds.to_vec();
+        self
+    }
+
+    /// Marks the interval as the range of a statistic over these seeds.
+    pub fn over_seed_range(mut self, seeds: &[u64]) -> Self {
+        self.seeds = seeds.to_vec();
+        self.range_over_seeds = true;
         self
     }
 
@@ -324,6 +336,12 @@ pub fn certified(
 /// n·(half-width / distance to the edge)² samples would move the interval off the edge it
 /// straddles; a deterministic one needs a higher precision.
 fn what_would_decide(measured: &Measured, edges: &[f64]) -> String {
+    if measured.range_over_seeds {
+        return format!(
+            "the range over {} seeds straddles the edge; more seeds widen a range rather than narrow it, so a setting with less variation between draws (larger d/n) would decide",
+            measured.seeds.len()
+        );
+    }
     let Some(size) = measured.sample_size else {
         return "a narrower interval (a higher precision) would decide".into();
     };
@@ -1082,6 +1100,17 @@ mod tests {
         assert_eq!(mixed.verdict, Verdict::Violated);
         assert!(mixed.reason.contains("deciding point b"));
         assert_eq!(equivalence_at_each("x", &band, &[]).verdict, Verdict::Error);
+    }
+
+    #[test]
+    fn a_straddling_seed_range_does_not_ask_for_more_seeds() {
+        let band = Band::range(0.8, 1.2);
+        let range = Measured::new(1.0, Bounds::new(0.38, 1.24)).over_seed_range(&[0, 1, 2]);
+        let part = equivalence("x", &band, &range);
+        assert_eq!(part.verdict, Verdict::Inconclusive);
+        assert!(part.reason.contains("more seeds widen a range"), "{}", part.reason);
+        let deterministic = equivalence("x", &band, &Measured::new(1.0, Bounds::new(0.38, 1.24)));
+        assert!(deterministic.reason.contains("higher precision"), "{}", deterministic.reason);
     }
 
     #[test]

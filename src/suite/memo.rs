@@ -35,9 +35,16 @@ where
     let cell = slot
         .downcast_ref::<OnceLock<Result<Arc<T>, String>>>()
         .expect("slots are keyed by type");
-    cell.get_or_init(|| compute().map(Arc::new).map_err(|error| error.to_string()))
-        .clone()
-        .map_err(Error::Numerical)
+    // Errors are kept as text (the cell is shared between threads); a numerical failure
+    // keeps its own message so that it is not prefixed twice when rebuilt.
+    cell.get_or_init(|| {
+        compute().map(Arc::new).map_err(|error| match error {
+            Error::Numerical(message) => message,
+            other => other.to_string(),
+        })
+    })
+    .clone()
+    .map_err(Error::Numerical)
 }
 
 /// Forgets every shared result (for benchmarks that time a cold run).

@@ -212,6 +212,26 @@ fn suite_error(file: &Path, source: &str, offset: usize, message: impl Into<Stri
     }
 }
 
+/// A deserializer message with what would be right added where the key is known.
+fn explain_syntax(message: &str) -> String {
+    let fix = |key: &str| -> Option<&'static str> {
+        Some(match key {
+            "claim" => "every [[case]] names its claim, e.g. claim = \"RE-8\"",
+            "name" => "every [[case]] has a name unique among its claim's cases, e.g. name = \"t0\"",
+            "theorem" => "the file starts with the suite it checks, e.g. theorem = \"reward-errors\"",
+            _ => return None,
+        })
+    };
+    match message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split_once('`'))
+        .and_then(|(key, _)| fix(key))
+    {
+        Some(hint) => format!("{message}; {hint}"),
+        None => message.to_string(),
+    }
+}
+
 fn check_confidence(file: &Path, source: &str, confidence: &Spanned<f64>) -> Result<f64, Error> {
     let value = *confidence.get_ref();
     if value > 0.0 && value < 1.0 {
@@ -279,7 +299,7 @@ impl Suite {
     pub fn parse(file: &Path, source: &str) -> Result<Suite, Error> {
         let raw: RawSuite = toml::from_str(source).map_err(|error| {
             let offset = error.span().map_or(0, |span| span.start);
-            suite_error(file, source, offset, error.message().trim().to_string())
+            suite_error(file, source, offset, explain_syntax(error.message().trim()))
         })?;
         let theorem = theorems::find(raw.theorem.get_ref()).ok_or_else(|| {
             let known: Vec<_> = theorems::registry()

@@ -140,7 +140,7 @@ pub(super) fn check(id: &str, case: &Case) -> Option<Result<Vec<Part>, Error>> {
 fn over_seeds(values: &[f64], seeds: &[u64]) -> Measured {
     let mean = values.iter().sum::<f64>() / values.len() as f64;
     Measured::new(mean, Bounds::spread(values).unwrap_or(Bounds::point(mean)))
-        .with_seeds(seeds)
+        .over_seed_range(seeds)
         .with_sample_size(values.len() as u64)
 }
 
@@ -804,7 +804,7 @@ fn coefficient_ratio(case: &Case) -> Result<Vec<Part>, Error> {
                 parts.push(rules::equivalence(
                     format!("{label}: exponent of γ̄/ρ̄ in ‖μ‖²"),
                     &Band::range(0.8, 1.2),
-                    &Measured::new(slope, bounds).with_seeds(&seeds),
+                    &Measured::new(slope, bounds).over_seed_range(&seeds),
                 ));
             }
             let constant = constants.iter().sum::<f64>() / constants.len() as f64;
@@ -815,7 +815,7 @@ fn coefficient_ratio(case: &Case) -> Result<Vec<Part>, Error> {
                     constant,
                     Bounds::spread(&constants).unwrap_or(Bounds::point(constant)),
                 )
-                .with_seeds(&seeds),
+                .over_seed_range(&seeds),
             ));
         }
     }

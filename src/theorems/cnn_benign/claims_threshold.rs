@@ -651,7 +651,11 @@ fn upper_constants(case: &Case) -> Result<Vec<Part>, Error> {
     parts.push(rules::report(
         "smallest feasible C₁ (exclusive) with C₂ ≤ S_hi/ln 20, estimate e",
         Value::Number(c1_min),
-        "the staircase's step",
+        if c1_min == 0.0 {
+            "every grid point meets p + exp(−S/C₂) at C₂ = S_hi/ln 20: at small S the bound is near 1 and binds nothing, so any C₁ > 0 fits"
+        } else {
+            "the largest S that breaks the bound at C₂ = S_hi/ln 20"
+        },
     ));
     for (samples, dimension) in slices(case)? {
         let slice_points: Vec<&GridPoint> = inputs
@@ -710,7 +714,11 @@ fn lower_constants(case: &Case) -> Result<Vec<Part>, Error> {
         rules::report(
             "gap C₁,min/C₃* (estimates)",
             Value::Number(c1_min / with_estimate),
-            "nearly matching bounds predict an O(1) gap",
+            if c1_min == 0.0 {
+                "0: the upper bound binds nowhere on this grid (see CNN-23), so the gap is not measured"
+            } else {
+                "nearly matching bounds predict an O(1) gap"
+            },
         ),
     ])
 }
