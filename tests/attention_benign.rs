@@ -92,7 +92,7 @@ fn the_window_of_two_step_gd_brackets_the_predicted_thresholds() {
         panic!("ATT-20 reports its window as a label")
     };
     // The quick grid has step 0.5: κ_te = 3.125 and κ_fl ≈ 6.575 fall inside the gaps.
-    assert_eq!(window, "c₁ ∈ (3, 3.5], c₂ ∈ [6, 6.5)");
+    assert_eq!(window, "3 < c₁ < c₂ < 6.5, c₂ − c₁ ≥ 0.5, covering a cell of 3.5 … 6");
 }
 
 #[test]
@@ -143,4 +143,38 @@ fn an_overflowing_second_step_is_an_error_never_a_pass() {
     let result = &report.results[0];
     assert_eq!(result.verdict, Verdict::Error, "{:?}", result.parts);
     assert!(result.parts.iter().all(|part| part.verdict != Verdict::Holds));
+}
+
+#[test]
+fn samples_judged_at_the_threshold_itself_violate_the_rule() {
+    // A negative control: with the margin shrunk to 0.1 %, test samples at κ = 3.13,
+    // just above κ_te = 3.125, are judged; the large-d rule cannot hold there.
+    let report = run_source(
+        "theorem = \"attention-benign\"\n[[case]]\nclaim = \"ATT-9\"\nname = \"at the threshold\"\n[case.parameters]\nthreshold_margin = 0.001\nscaled_snrs = [3.13]\ntoken_counts = [2]\n",
+    );
+    let result = &report.results[0];
+    assert_eq!(result.verdict, Verdict::Violated, "{:?}", result.parts);
+    let test_part = result.parts.iter().find(|part| part.label.starts_with("test samples")).unwrap();
+    assert_eq!(test_part.verdict, Verdict::Violated);
+}
+
+#[test]
+fn a_schedule_outside_the_rules_is_out_of_scope() {
+    let report = run_source(
+        "theorem = \"attention-benign\"\n[[case]]\nclaim = \"ATT-9\"\nname = \"large first step\"\n[case.parameters]\nfirst_step_scale = 100\nscaled_snrs = [4]\n",
+    );
+    let result = &report.results[0];
+    assert_eq!(result.verdict, Verdict::OutOfScope);
+    assert!(result.parts[0].reason.contains("b₀ ≤ 1e-3"), "{}", result.parts[0].reason);
+}
+
+#[test]
+fn the_simulator_option_is_refused_where_a_claim_has_one_simulator() {
+    let error = Suite::parse(
+        Path::new("custom.toml"),
+        "theorem = \"attention-benign\"\n[[case]]\nclaim = \"ATT-7\"\nname = \"x\"\n[case.parameters]\nsimulator = \"explicit\"\n",
+    )
+    .err()
+    .expect("ATT-7 runs SIM-G only");
+    assert!(error.to_string().contains("unknown parameter `simulator`"), "{error}");
 }

@@ -313,12 +313,21 @@ fn gradient_window(case: &Case) -> Result<Vec<Part>, Error> {
     let certified = windows(&values, &statuses, |s| s == Status::Yes, box_low, box_high);
     let possible = windows(&values, &statuses, |s| s != Status::No, box_low, box_high);
     let base = Setting::from_parameters(&case.parameters)?;
-    let row = theory::threshold_row(base.tokens, &base.flip_rate, crate::exact::DEFAULT_PRECISION)?;
+    let row = theory::threshold_row(base.tokens, &base.flip_rate, base.precision)?;
+    // A run of benign cells κ_a … κ_b between non-benign neighbours (or the box's ends)
+    // admits every [c₁, c₂] strictly between the neighbours, at least 0.5 wide, that
+    // covers one of its cells.
     let describe = |found: &[(usize, usize, f64, f64)]| {
         found
             .iter()
             .map(|(first, last, low, high)| {
-                format!("c₁ ∈ ({}, {}], c₂ ∈ [{}, {})", short(*low), short(values[*first]), short(values[*last]), short(*high))
+                format!(
+                    "{} < c₁ < c₂ < {}, c₂ − c₁ ≥ 0.5, covering a cell of {} … {}",
+                    short(*low),
+                    short(*high),
+                    short(values[*first]),
+                    short(values[*last])
+                )
             })
             .collect::<Vec<_>>()
             .join("; ")
@@ -394,18 +403,24 @@ fn min_norm_window(case: &Case) -> Result<Vec<Part>, Error> {
     let smallest_upper = last_not_benign.map_or(0.5 * low, |k| values[k]);
     let largest_lower = first_not_harmful.map_or(2.0 * high, |k| values[k]);
     let base = Setting::from_parameters(&case.parameters)?;
-    let predicted = theory::threshold_row(2, &base.flip_rate, crate::exact::DEFAULT_PRECISION)?.min_norm;
+    let predicted = theory::threshold_row(2, &base.flip_rate, base.precision)?.min_norm;
     Ok(vec![
         rules::decided(
             format!("admissible (c, C): κ ≥ C benign and κ ≤ c harmful, n ∈ {{{}}}", join(&sizes)),
             Rule::Existential,
             "some c < C, c ≥ κ_min + 0.5, C ≤ κ_max − 0.5",
             Value::label(format!(
-                "C ∈ ({}, {}], c ∈ [{}, {})",
-                short(smallest_upper),
-                short(upper_constant),
-                short(lower_constant),
-                short(largest_lower)
+                "C ∈ {}, c ∈ {}",
+                if smallest_upper < upper_constant {
+                    format!("({}, {}]", short(smallest_upper), short(upper_constant))
+                } else {
+                    "none".to_string()
+                },
+                if lower_constant < largest_lower {
+                    format!("[{}, {})", short(lower_constant), short(largest_lower))
+                } else {
+                    "none".to_string()
+                }
             )),
             decision,
             format!("Bonferroni over {} cells; feasible ranges as shown when non-empty", cells.len()),
@@ -443,8 +458,10 @@ fn boundary_slope(case: &Case) -> Result<Vec<Part>, Error> {
                 .collect();
             let below = (0..row.len()).rev().find(|k| intervals[*k].lower > 0.25);
             let above = below.and_then(|low| (low + 1..row.len()).find(|k| intervals[*k].upper < 0.25));
+            // One crossing: no cell below the bracket is already certainly below 1/4.
+            let unique = below.is_some_and(|low| (0..low).all(|k| intervals[k].upper >= 0.25));
             match (below, above) {
-                (Some(low), Some(high)) => {
+                (Some(low), Some(high)) if unique => {
                     let dimension = base.dimension as f64;
                     let log_rho = |kappa: f64| 0.5 * (kappa * dimension / samples as f64).ln();
                     log_sizes.push((samples as f64).ln());
@@ -458,9 +475,9 @@ fn boundary_slope(case: &Case) -> Result<Vec<Part>, Error> {
                 format!("{name}: slope of log ρ_b on log n"),
                 Rule::Equivalence,
                 "−1/2 ± 0.15",
-                Value::label(format!("no bracketed crossing at n = {missing:?}")),
+                Value::label(format!("no single bracketed crossing at n = {missing:?}")),
                 None,
-                "the κ grid does not bracket the err_cl = 1/4 crossing for every n",
+                "the κ grid does not bracket one err_cl = 1/4 crossing for every n (none, or the curve crosses more than once)",
             ));
             continue;
         }
@@ -531,7 +548,7 @@ pub(super) fn figures(suite: &Suite, tier: Tier) -> Result<Vec<Figure>, Error> {
     let (low, high) = ((0.5 / largest).sqrt(), (12.0 / smallest).sqrt());
     let steps = 24;
     let snrs: Vec<f64> = (0..=steps).map(|k| low * (high / low).powf(k as f64 / steps as f64)).collect();
-    let row = theory::threshold_row(base.tokens, &base.flip_rate, crate::exact::DEFAULT_PRECISION)?;
+    let row = theory::threshold_row(base.tokens, &base.flip_rate, base.precision)?;
     let mut drawn = Vec::new();
     for (name, predictor, boundaries) in [
         (
@@ -642,7 +659,7 @@ fn signal_attention(base: &Setting, seeds: &[u64]) -> Result<Figure, Error> {
             Ok((share(clean), share(flipped), test.0 as f64 / test.1.max(1) as f64))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let row = theory::threshold_row(setting.tokens, &setting.flip_rate, crate::exact::DEFAULT_PRECISION)?;
+    let row = theory::threshold_row(setting.tokens, &setting.flip_rate, setting.precision)?;
     let mut series = vec![
         Series {
             label: "clean training samples: signal weight".into(),

@@ -5,7 +5,7 @@
 use num_rational::BigRational;
 use num_traits::{One, Signed, Zero};
 
-use super::claims_steps::{Candidate, broken, rate, residual_part, scaled_snrs, simulators, tightest, token_counts};
+use super::claims_steps::{Candidate, broken, one_sided_rate, rate, residual_part, scaled_snrs, simulators, tightest, token_counts};
 use super::closed_form::{self, GridData};
 use super::data::{ClassTally, class_label};
 use super::model::{self, Tokens};
@@ -16,9 +16,7 @@ use super::{claim, with_setting};
 use crate::claim::rules::{self, Band, Measured, Strictness};
 use crate::claim::{ClaimInfo, ClaimKind, Part, Provenance, Rule, TierRule, Value};
 use crate::error::Error;
-use crate::exact::{
-    Bounds, Interval, clopper_pearson_lower, clopper_pearson_upper, format_rational, rational_from_f64_exact,
-};
+use crate::exact::{Bounds, Interval, format_rational, rational_from_f64_exact};
 use crate::suite::Case;
 
 pub(super) static CLAIMS: [ClaimInfo; 6] = [
@@ -31,7 +29,7 @@ pub(super) static CLAIMS: [ClaimInfo; 6] = [
         "SIM-G (and SIM-D) against the exact rules",
         "Q_k = (T−1)r(rD_c² − n_c) + ε_k rD_c − 1;  test: rD_c² − n_c",
         TierRule::QuickReduced,
-        with_setting!["token_counts", "scaled_snrs"],
+        with_setting!["token_counts", "scaled_snrs", "simulator"],
     ),
     claim(
         "ATT-10",
@@ -53,7 +51,7 @@ pub(super) static CLAIMS: [ClaimInfo; 6] = [
         "SIM-G (SIM-D at the full tier), certified GD",
         "κ_te = 2/ν² < κ < κ_fl",
         TierRule::QuickReduced,
-        with_setting!["token_counts", "scaled_snrs"],
+        with_setting!["token_counts", "scaled_snrs", "simulator"],
     ),
     claim(
         "ATT-12",
@@ -64,7 +62,7 @@ pub(super) static CLAIMS: [ClaimInfo; 6] = [
         "SIM-G (SIM-D at the full tier)",
         "κ < κ_cl: err_cl → 1/2",
         TierRule::QuickReduced,
-        with_setting!["token_counts", "scaled_snrs"],
+        with_setting!["token_counts", "scaled_snrs", "simulator"],
     ),
     claim(
         "ATT-13",
@@ -75,7 +73,7 @@ pub(super) static CLAIMS: [ClaimInfo; 6] = [
         "SIM-G (SIM-D at the full tier)",
         "κ > κ_fl: flipped → signal → misfit",
         TierRule::QuickReduced,
-        with_setting!["token_counts", "scaled_snrs"],
+        with_setting!["token_counts", "scaled_snrs", "simulator"],
     ),
     claim(
         "ATT-14",
@@ -86,7 +84,7 @@ pub(super) static CLAIMS: [ClaimInfo; 6] = [
         "SIM-G (SIM-D at the full tier) against exact margins",
         "fit⁽¹⁾_k ⇔ y_k⟨S_k, w⟩ > 0;  flipped fit ⇔ ρ²D_c < (T−1)d;  κ₁ = 2(T−1)/(1−2η)",
         TierRule::QuickReduced,
-        with_setting!["token_counts", "scaled_snrs"],
+        with_setting!["token_counts", "scaled_snrs", "simulator"],
     ),
 ];
 
@@ -132,6 +130,9 @@ fn phase_runs(
     let dimension_ratio = case.parameters.rational("dimension_ratio")?;
     if let Some(reason) = base.large_dimension_break(&dimension_ratio) {
         return Ok(Err(rules::out_of_scope("large dimension", reason)));
+    }
+    if let Some(reason) = base.schedule_break() {
+        return Ok(Err(rules::out_of_scope("step schedule", reason)));
     }
     let mut list = Vec::new();
     for simulator in simulators(case)? {
@@ -218,25 +219,27 @@ impl TestFollowing {
         }
     }
 
-    /// The group with the lowest Clopper–Pearson lower bound, as a lower-bound part.
+    /// Every group judged against ≥ 0.99 with one-sided Clopper–Pearson bounds; the
+    /// worst verdict (and among equals the smallest lower bound) is shown.
     fn part(&self, label: &str, confidence: f64, seeds: &[u64]) -> Part {
-        let weakest = self
+        let candidates: Vec<Candidate> = self
             .groups
             .iter()
             .filter(|(_, _, total)| *total > 0)
-            .map(|(name, hits, total)| (clopper_pearson_lower(*hits, *total, confidence), name, *hits, *total))
-            .min_by(|a, b| a.0.total_cmp(&b.0));
-        match weakest {
-            Some((lower, name, hits, total)) => rules::lower_bound(
-                format!("{label} (weakest: {name})"),
-                Bounds::point(0.99),
-                Strictness::NonStrict,
-                &Measured::new(hits as f64 / total as f64, Bounds::new(lower, 1.0))
-                    .with_sample_size(total)
-                    .with_seeds(seeds),
-            ),
-            None => rules::out_of_scope(label, "no class outside the margin"),
-        }
+            .map(|(name, hits, total)| {
+                let measured = one_sided_rate(*hits, *total, confidence, seeds);
+                (
+                    measured.interval.lower - 0.99,
+                    rules::lower_bound(
+                        format!("{label} (weakest: {name})"),
+                        Bounds::point(0.99),
+                        Strictness::NonStrict,
+                        &measured,
+                    ),
+                )
+            })
+            .collect();
+        tightest(candidates).unwrap_or_else(|| rules::out_of_scope(label, "no class outside the margin"))
     }
 }
 
@@ -248,7 +251,7 @@ fn test_of(phase: &PhaseRun, run: &GradientRun) -> Result<std::sync::Arc<TestTal
 fn attention_rules(case: &Case) -> Result<Vec<Part>, Error> {
     let runs = match phase_runs(case, |setting| {
         // κ_x(1 ± 0.15) for the three balanced thresholds.
-        let row = theory::threshold_row(setting.tokens, &setting.flip_rate, crate::exact::DEFAULT_PRECISION)?;
+        let row = theory::threshold_row(setting.tokens, &setting.flip_rate, setting.precision)?;
         let mut values = Vec::new();
         for kappa in [row.clean.to_f64(), crate::exact::to_f64(&row.test), row.flipped.to_f64()] {
             for factor in [0.85, 1.15] {
@@ -267,7 +270,7 @@ fn attention_rules(case: &Case) -> Result<Vec<Part>, Error> {
     for phase in &runs {
         let run = phase.run()?;
         let tallies = run.dataset.class_tallies();
-        let r = phase.setting.ratio();
+        let r = phase.setting.judging_ratio();
         let margin = &phase.setting.threshold_margin;
         for (sample, outcome) in runs::training_outcomes(&run).iter().enumerate() {
             match training_rule(phase.setting.tokens, &tallies[outcome.class], outcome.flipped, &r, margin) {
@@ -296,22 +299,33 @@ fn attention_rules(case: &Case) -> Result<Vec<Part>, Error> {
             }
         }
     }
-    let mut parts = vec![rules::decided(
-        "training samples outside the margin follow their §6.3 rule, every seed",
-        Rule::Phase,
-        "all",
-        Value::Count {
-            hits: following,
-            total: judged,
-        },
-        Some(following == judged && judged > 0),
-        if failures.is_empty() {
-            format!("{following} of {judged}; {excluded} within the margin not judged")
-        } else {
-            format!("{following} of {judged}; first failures: {}", failures.join("; "))
-        },
-    )];
+    let label = "training samples outside the margin follow their §6.3 rule, every seed";
+    let mut parts = vec![if judged == 0 {
+        rules::out_of_scope(label, "every training sample lies within the margin of its threshold")
+    } else {
+        rules::decided(
+            label,
+            Rule::Phase,
+            "all",
+            Value::Count {
+                hits: following,
+                total: judged,
+            },
+            Some(following == judged),
+            if failures.is_empty() {
+                format!("{following} of {judged}")
+            } else {
+                format!("{following} of {judged}; first failures: {}", failures.join("; "))
+            },
+        )
+    }];
     parts.push(tests.part("test samples following the class rule rD_c² ≷ n_c", case.confidence, &seeds));
+    if excluded > 0 {
+        parts.push(rules::out_of_scope(
+            format!("{excluded} training samples"),
+            "within the margin of their threshold (or in a class with D_c ≤ 0)",
+        ));
+    }
     Ok(parts)
 }
 
@@ -320,7 +334,7 @@ fn sign_name(class: usize) -> &'static str {
 }
 
 fn exact_thresholds(case: &Case) -> Result<Vec<Part>, Error> {
-    let precision = crate::exact::DEFAULT_PRECISION;
+    let precision = Setting::from_parameters(&case.parameters)?.precision;
     let tokens_list = token_counts(case)?;
     let flip_rates = case.parameters.rationals("flip_rates")?;
     let mut parts = Vec::new();
@@ -487,19 +501,6 @@ fn class_on_side(window: Window, tokens: usize, tally: &ClassTally, r: &BigRatio
     }
 }
 
-/// A one-sided Clopper–Pearson measurement of a rate (each side at `confidence`).
-fn one_sided(hits: u64, total: u64, confidence: f64, seeds: &[u64]) -> Measured {
-    Measured::new(
-        hits as f64 / total.max(1) as f64,
-        Bounds::new(
-            clopper_pearson_lower(hits, total, confidence),
-            clopper_pearson_upper(hits, total, confidence),
-        ),
-    )
-    .with_sample_size(total)
-    .with_seeds(seeds)
-}
-
 fn window_side(case: &Case, window: Window) -> Result<Vec<Part>, Error> {
     let runs = match phase_runs(case, |_| Ok(Vec::new()))? {
         Ok(runs) => runs,
@@ -522,7 +523,7 @@ fn window_side(case: &Case, window: Window) -> Result<Vec<Part>, Error> {
     for phase in &runs {
         let run = phase.run()?;
         let tallies = run.dataset.class_tallies();
-        let r = phase.setting.ratio();
+        let r = phase.setting.judging_ratio();
         let margin = &phase.setting.threshold_margin;
         let on_side: Vec<bool> = (0..2)
             .map(|class| class_on_side(window, phase.setting.tokens, &tallies[class], &r, margin))
@@ -541,7 +542,8 @@ fn window_side(case: &Case, window: Window) -> Result<Vec<Part>, Error> {
                 misfit_total += 1;
                 misfit_clean += u64::from(!outcome.flipped);
             }
-            if outcome.flipped && outcome.attends_signal {
+            // On the upper side the rules send every flipped sample to the signal.
+            if outcome.flipped && window == Window::Upper {
                 sent_to_signal += 1;
                 sent_and_misfit += u64::from(!outcome.fit_after_second);
             }
@@ -597,13 +599,12 @@ fn window_side(case: &Case, window: Window) -> Result<Vec<Part>, Error> {
                 misfit_total,
                 misfit_clean == 0,
             ));
-            parts.push(rules::stated_count(
-                "flipped points attending the signal that are misfit",
-                "every one of them",
-                sent_and_misfit,
-                sent_to_signal,
-                sent_and_misfit == sent_to_signal,
-            ));
+            let label = "flipped points the rules send to the signal (r > r_fl) that are misfit";
+            parts.push(if sent_to_signal == 0 {
+                rules::out_of_scope(label, "no flipped sample in a class on the upper side")
+            } else {
+                rules::stated_count(label, "every one of them", sent_and_misfit, sent_to_signal, sent_and_misfit == sent_to_signal)
+            });
         }
     }
     if window == Window::Benign {
@@ -657,7 +658,7 @@ fn window_side(case: &Case, window: Window) -> Result<Vec<Part>, Error> {
                 )
             }
             _ => {
-                let measured = one_sided(errors, total, case.confidence, &seeds);
+                let measured = one_sided_rate(errors, total, case.confidence, &seeds);
                 (
                     0.015 - measured.interval.upper,
                     rules::upper_bound(
@@ -687,13 +688,12 @@ fn window_side(case: &Case, window: Window) -> Result<Vec<Part>, Error> {
         parts.push(certified_fit(&runs)?);
     }
     if !excluded_classes.is_empty() {
-        parts.push(rules::report(
-            "classes not on this side outside the margin (not judged)",
-            Value::Count {
-                hits: excluded_classes.len() as u64,
-                total: 2 * runs.len() as u64,
-            },
-            excluded_classes.iter().take(3).cloned().collect::<Vec<_>>().join("; "),
+        parts.push(rules::out_of_scope(
+            format!("{} of {} classes", excluded_classes.len(), 2 * runs.len()),
+            format!(
+                "not on this side outside the margin: {}",
+                excluded_classes.iter().take(3).cloned().collect::<Vec<_>>().join("; ")
+            ),
         ));
     }
     Ok(parts)
@@ -705,7 +705,7 @@ fn certified_fit(runs: &[PhaseRun]) -> Result<Part, Error> {
     let Some(phase) = runs.iter().find(|phase| phase.simulator == Simulator::Gram) else {
         return Ok(rules::out_of_scope("certified run", "the case runs no SIM-G instance"));
     };
-    let precision = crate::exact::DEFAULT_PRECISION;
+    let precision = phase.setting.precision;
     let run = phase.run()?;
     let dataset = &run.dataset;
     let tokens: Tokens<'_, Interval> = Tokens::convert(
@@ -761,7 +761,7 @@ fn step_one(case: &Case) -> Result<Vec<Part>, Error> {
         let first = closed_form::first_step(&grid, &phase.setting.first_step_size());
         let outcomes = runs::training_outcomes(&run);
         let tallies = dataset.class_tallies();
-        let r = phase.setting.ratio();
+        let r = phase.setting.judging_ratio();
         for (sample, outcome) in outcomes.iter().enumerate() {
             samples += 1;
             let margin = &first.margins[sample];
@@ -796,9 +796,13 @@ fn step_one(case: &Case) -> Result<Vec<Part>, Error> {
             let clean_all_right = outcomes.iter().all(|outcome| outcome.flipped != outcome.fit_after_first);
             exact_runs += u64::from(first_fits == outcomes.len() - flipped && clean_all_right && second_fits == outcomes.len());
         }
-        let step_one_limit = theory::threshold_row(phase.setting.tokens, &phase.setting.flip_rate, crate::exact::DEFAULT_PRECISION)?.step_one;
-        let kappa = phase.setting.scaled_snr();
-        let below_limit = kappa < step_one_limit * (BigRational::one() - &phase.setting.threshold_margin);
+        // Below κ₁ with the realised counts: every class holding a flipped sample has
+        // ρ²D_c < (T − 1)d outside the margin.
+        let below_limit = (0..2).all(|class| {
+            tallies[class].flipped == 0
+                || theory::side(&theory::step_one_rule(phase.setting.tokens, &tallies[class]), &r, &phase.setting.threshold_margin)
+                    == Side::Below
+        });
         if phase.setting.tokens == 3 && below_limit {
             interpolation_total += 1;
             interpolating += u64::from(first_fits == outcomes.len());
@@ -811,14 +815,18 @@ fn step_one(case: &Case) -> Result<Vec<Part>, Error> {
             Value::Count { hits: agree, total: samples },
             agree == samples,
         ),
-        rules::decided(
-            "flipped points: fit after step one iff ρ²D_c < (T − 1)d, outside κ₁'s margin",
-            Rule::Phase,
-            "all",
-            Value::Count { hits: rule_following, total: rule_judged },
-            if rule_judged == 0 { None } else { Some(rule_following == rule_judged) },
-            format!("{rule_following} of {rule_judged}; {rule_excluded} within the margin"),
-        ),
+        if rule_judged == 0 {
+            rules::out_of_scope("flipped points and the ρ²D_c < (T − 1)d rule", "every flipped point lies within κ₁'s margin")
+        } else {
+            rules::decided(
+                "flipped points: fit after step one iff ρ²D_c < (T − 1)d, outside κ₁'s margin",
+                Rule::Phase,
+                "all",
+                Value::Count { hits: rule_following, total: rule_judged },
+                Some(rule_following == rule_judged),
+                format!("{rule_following} of {rule_judged}; {rule_excluded} within the margin not judged"),
+            )
+        },
     ];
     if exact_total > 0 {
         parts.push(rules::stated_count(

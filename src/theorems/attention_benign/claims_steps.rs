@@ -111,7 +111,7 @@ pub(super) static CLAIMS: [ClaimInfo; 8] = [
         "SIM-G (SIM-D at the full tier) against certified CF",
         "ĝ_i = 1/(1 + exp((b₀/(2T²))(ε_i rD_c + T − 1)))",
         TierRule::QuickReduced,
-        with_setting!["token_counts", "scaled_snrs", "first_step_scales"],
+        with_setting!["token_counts", "scaled_snrs", "first_step_scales", "simulator"],
     ),
 ];
 
@@ -188,19 +188,19 @@ fn tokens_of<S: Scalar>(dataset: &Dataset, precision: usize) -> Result<Tokens<'s
     )
 }
 
-/// The generic first step in exact rationals on a SIM-D instance, shared by ATT-1 and
-/// ATT-4: (p₁, v₁).
-fn exact_first_step(instance: &Instance) -> Result<Arc<model::Weights<BigRational>>, Error> {
+/// The generic first step in exact rationals on one of an instance's training sets,
+/// shared by ATT-1 and ATT-4: (p₁, v₁).
+fn exact_first_step(instance: &Instance, dataset: &Dataset) -> Result<Arc<model::Weights<BigRational>>, Error> {
     let beta = instance.setting.first_step_size();
     let key = format!(
         "attention exact step one {}|rho={}|{}|beta={}",
-        instance.setting.data_key(Simulator::Explicit),
+        instance.setting.data_key(dataset.simulator),
         instance.setting.signal_norm,
         instance.label,
         format_rational(&beta)
     );
     crate::suite::memo::shared(&key, || {
-        let exact: Tokens<'_, BigRational> = tokens_of(&instance.explicit, 0)?;
+        let exact: Tokens<'_, BigRational> = tokens_of(dataset, 0)?;
         let mut trajectory = model::steps(&exact, std::slice::from_ref(&beta), 0)?;
         Ok(trajectory.iterates.swap_remove(1))
     })
@@ -243,46 +243,46 @@ fn first_step(case: &Case) -> Result<Vec<Part>, Error> {
         return Ok(vec![part]);
     }
     let instances = instances(case, &token_counts(case)?)?;
-    let mut exact_matches = 0u64;
-    let mut explicit_deviations = Vec::new();
-    let mut gram_deviations = Vec::new();
+    // Per simulator: instances whose exact generic step equals the closed form, and the
+    // f64 deviations.
+    let mut exact_matches = [0u64; 2];
+    let mut deviations: [Vec<(String, f64)>; 2] = [Vec::new(), Vec::new()];
     for instance in &instances {
         let beta = instance.setting.first_step_size();
-        let grid = GridData::of(&instance.explicit)?;
-        let closed = closed_form::first_step(&grid, &beta);
-        let generic = exact_first_step(instance)?;
-        if generic.attention.iter().all(Zero::is_zero) && generic.value == closed.value {
-            exact_matches += 1;
-        }
-        for (dataset, deviations) in [
-            (&instance.explicit, &mut explicit_deviations),
-            (&instance.gram, &mut gram_deviations),
-        ] {
+        for (index, dataset) in [&instance.explicit, &instance.gram].into_iter().enumerate() {
             let closed = closed_form::first_step(&GridData::of(dataset)?, &beta);
+            let generic = exact_first_step(instance, dataset)?;
+            if generic.attention.iter().all(Zero::is_zero) && generic.value == closed.value {
+                exact_matches[index] += 1;
+            }
             let doubles = model::steps(&tokens_of::<f64>(dataset, 0)?, std::slice::from_ref(&beta), 0)?;
             let attention_norm: f64 = doubles.iterates[1].attention.iter().map(|x| x * x).sum();
             let deviation = exact_relative_distance(&doubles.iterates[1].value, &closed.value)
                 .max(attention_norm.sqrt());
-            deviations.push((instance.label.clone(), deviation));
+            deviations[index].push((instance.label.clone(), deviation));
         }
     }
     let total = instances.len() as u64;
-    let all_exact = exact_matches == total;
-    let mut parts = vec![rules::stated_count(
-        "generic step in exact rationals (SIM-D data) equals (0, β₀w/(2nT))",
-        "every instance, coordinate by coordinate",
-        exact_matches,
-        total,
-        all_exact,
-    )];
-    for (simulator, deviations) in [("SIM-D", &explicit_deviations), ("SIM-G", &gram_deviations)] {
-        let (label, deviation) = worst(deviations);
+    let mut parts = Vec::new();
+    for (index, simulator) in ["SIM-D", "SIM-G"].into_iter().enumerate() {
+        parts.push(rules::stated_count(
+            format!("generic step in exact rationals ({simulator} data) equals (0, β₀w/(2nT))"),
+            "every instance, coordinate by coordinate",
+            exact_matches[index],
+            total,
+            exact_matches[index] == total,
+        ));
+    }
+    for (index, simulator) in ["SIM-D", "SIM-G"].into_iter().enumerate() {
+        let (label, deviation) = worst(&deviations[index]);
+        // Past the bound, the exact generic step on the same data re-checks the identity.
+        let exact = exact_matches[index] == total;
         parts.push(rules::float_identity(
             format!("{simulator} f64 step one vs exact CF, norm-wise relative (worst: {label})"),
             0.0,
             deviation,
             1e-12,
-            || Ok(all_exact),
+            || Ok(exact),
         ));
     }
     Ok(parts)
@@ -299,12 +299,30 @@ fn closed_second_step(dataset: &Dataset, setting: &Setting, precision: usize) ->
 
 /// The certified generic run of both steps: does it overlap the closed form?
 fn certified_run_overlaps(dataset: &Dataset, setting: &Setting) -> Result<bool, Error> {
-    let precision = crate::exact::DEFAULT_PRECISION;
+    let precision = setting.precision;
     let certified: Tokens<'_, Interval> = tokens_of(dataset, precision)?;
     let generic = model::two_steps(&certified, &setting.first_step_size(), &setting.second_step_size(), precision)?;
     let (attention, value) = closed_second_step(dataset, setting, precision)?;
     Ok(closed_form::enclosures_overlap(&attention, &generic.iterates[2].attention)
         && closed_form::enclosures_overlap(&value, &generic.iterates[2].value))
+}
+
+/// Does a certified run of both steps give ρ·p₂[c] overlapping the certified class sum
+/// ⟨p₂, μ_c⟩ of §5, for both classes?
+fn certified_logits_overlap(dataset: &Dataset, setting: &Setting) -> Result<bool, Error> {
+    let precision = setting.precision;
+    let certified: Tokens<'_, Interval> = tokens_of(dataset, precision)?;
+    let generic = model::two_steps(&certified, &setting.first_step_size(), &setting.second_step_size(), precision)?;
+    let grid = GridData::of(dataset)?;
+    let first = closed_form::first_step(&grid, &setting.first_step_size());
+    let rho = Interval::from_f64(dataset.signal_norm, precision)?;
+    for class in 0..2 {
+        let closed = closed_form::signal_logit(&grid, &first, &setting.second_step_size(), class, precision)?;
+        if generic.iterates[2].attention[class].mul(&rho).intersect(&closed).is_none() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 fn step_scales(case: &Case) -> Result<Vec<(BigRational, BigRational)>, Error> {
@@ -332,7 +350,7 @@ fn second_step(case: &Case) -> Result<Vec<Part>, Error> {
     if let Some(part) = broken(&base) {
         return Ok(vec![part]);
     }
-    let precision = crate::exact::DEFAULT_PRECISION;
+    let precision = base.precision;
     let mut explicit_attention = Vec::new();
     let mut explicit_value = Vec::new();
     let mut gram_deviations = Vec::new();
@@ -571,7 +589,7 @@ fn projections(case: &Case) -> Result<Vec<Part>, Error> {
         }));
         // ⟨v₁, μ_c⟩ from the generic exact step against (β₀/(2nT))cρ²D_c.
         let beta = instance.setting.first_step_size();
-        let generic = exact_first_step(instance)?;
+        let generic = exact_first_step(instance, &instance.explicit)?;
         let rho = rational_from_f64_exact(instance.explicit.signal_norm).expect("finite ρ");
         let scale = &beta / BigRational::from_integer(((2 * grid.samples * grid.tokens) as i64).into());
         value += u64::from((0..2).all(|class| {
@@ -582,7 +600,13 @@ fn projections(case: &Case) -> Result<Vec<Part>, Error> {
         margins += u64::from(first.margins == closed_form::margin_decomposition(&grid));
     }
     Ok(vec![
-        rules::stated_count("⟨ξ_{i,t}, μ±⟩ = 0 for every noise token", "every instance", orthogonal, total, orthogonal == total),
+        rules::stated_count(
+            "generator: every noise token has zero signal coordinates, so ⟨ξ_{i,t}, μ±⟩ = 0",
+            "every instance",
+            orthogonal,
+            total,
+            orthogonal == total,
+        ),
         rules::stated_count("⟨w, μ_c⟩ = cρ²D_c, both classes", "every instance, exactly", signal, total, signal == total),
         rules::stated_count(
             "⟨v₁, μ_c⟩ of the exact generic step = (β₀/(2nT))cρ²D_c",
@@ -606,12 +630,13 @@ fn signal_logit(case: &Case) -> Result<Vec<Part>, Error> {
     if let Some(part) = broken(&setting) {
         return Ok(vec![part]);
     }
-    let precision = crate::exact::DEFAULT_PRECISION;
+    let precision = setting.precision;
     let mut explicit = Vec::new();
     let mut gram = Vec::new();
     let (mut consistent, mut total) = (0u64, 0u64);
-    let mut worst_explicit: Option<(Arc<Dataset>, Setting)> = None;
-    let mut worst_gap = -1.0;
+    // The worst instance per simulator (index 0: SIM-D, 1: SIM-G), for the re-check.
+    let mut worst_instances: [Option<(Arc<Dataset>, Setting)>; 2] = [None, None];
+    let mut worst_gaps = [-1.0_f64; 2];
     for instance in instances(case, &token_counts(case)?)? {
         for (dataset, deviations) in [(&instance.explicit, &mut explicit), (&instance.gram, &mut gram)] {
             let grid = GridData::of(dataset)?;
@@ -632,25 +657,29 @@ fn signal_logit(case: &Case) -> Result<Vec<Part>, Error> {
                     consistent += u64::from(vector.intersect(&closed).is_some());
                 }
             }
-            if dataset.simulator == Simulator::Explicit && deviation > worst_gap {
-                worst_gap = deviation;
-                worst_explicit = Some((dataset.clone(), instance.setting.clone()));
+            let index = usize::from(dataset.simulator == Simulator::Gram);
+            if deviation > worst_gaps[index] {
+                worst_gaps[index] = deviation;
+                worst_instances[index] = Some((dataset.clone(), instance.setting.clone()));
             }
             deviations.push((instance.label.clone(), deviation));
         }
     }
     let mut parts = Vec::new();
-    for (simulator, deviations) in [("SIM-D", &explicit), ("SIM-G", &gram)] {
+    for (index, (simulator, deviations)) in [("SIM-D", &explicit), ("SIM-G", &gram)].into_iter().enumerate() {
         let (label, gap) = worst(deviations);
+        // Past the bound: a certified run of both steps on the worst instance must give
+        // ρ·p₂[c] overlapping the certified class sum.
+        let recheck = || match &worst_instances[index] {
+            Some((dataset, setting)) => certified_logits_overlap(dataset, setting),
+            None => Ok(true),
+        };
         parts.push(rules::float_identity(
             format!("{simulator} ⟨p₂, μ_c⟩ vs the certified class sum, relative (worst: {label})"),
             0.0,
             gap,
             1e-10,
-            || match (&worst_explicit, simulator) {
-                (Some((dataset, setting)), "SIM-D") => certified_run_overlaps(dataset, setting),
-                _ => Ok(consistent == total),
-            },
+            recheck,
         ));
     }
     parts.push(rules::stated_count(
@@ -764,6 +793,15 @@ fn convergence_rate(case: &Case) -> Result<Vec<Part>, Error> {
         .into_iter()
         .map(|d| d as usize)
         .collect();
+    if base.first_step_scale > crate::exact::ratio(1, 1_000_000_000) {
+        return Ok(vec![rules::out_of_scope(
+            "first step",
+            format!(
+                "the rate is stated for g_i = 1/2 up to 1e-9, i.e. b₀ ≤ 1e-9; b₀ = {}",
+                format_rational(&base.first_step_scale)
+            ),
+        )]);
+    }
     let seeds = case_seeds(&case.seeds);
     let resamples = case.parameters.count("resamples")? as usize;
     let mut parts = Vec::new();
@@ -776,7 +814,7 @@ fn convergence_rate(case: &Case) -> Result<Vec<Part>, Error> {
             for (s_index, &seed) in seeds.iter().enumerate() {
                 let run = runs::gradient_run(&setting, Simulator::Gram, seed)?;
                 let tallies = run.dataset.class_tallies();
-                let r = setting.ratio();
+                let r = setting.judging_ratio();
                 let mut relative = Vec::new();
                 for class in 0..2 {
                     let tally = &tallies[class];
@@ -859,24 +897,31 @@ fn sign_rule(case: &Case) -> Result<Vec<Part>, Error> {
     if let Some(part) = broken(&base) {
         return Ok(vec![part]);
     }
+    if let Some(reason) = base.large_dimension_break(&case.parameters.rational("dimension_ratio")?) {
+        return Ok(vec![rules::out_of_scope("large dimension", reason)]);
+    }
     let simulators = simulators(case)?;
     let seeds = case_seeds(&case.seeds);
-    let precision = crate::exact::DEFAULT_PRECISION;
+    let precision = base.precision;
     let mut units = 0u64;
     let mut agreeing = 0u64;
     let mut skipped = 0u64;
     let mut disagreements = Vec::new();
-    // The weakest class with a negative predicted sign: (CP lower bound, label, hits, total).
-    let mut weakest: Option<(f64, String, u64, u64)> = None;
+    let mut attention_parts: Vec<Candidate> = Vec::new();
     for &simulator in &simulators {
         for tokens in token_counts(case)? {
             for kappa in scaled_snrs(case)? {
                 for first_scale in case.parameters.rationals("first_step_scales")? {
                     let mut setting = base.resized(base.samples, base.dimension, tokens).with_scaled_snr(&kappa);
                     setting.first_step_scale = first_scale.clone();
+                    let group = format!(
+                        "{}, T = {tokens}, κ = {}, b₀ = {}",
+                        simulator.name(),
+                        format_rational(&kappa),
+                        format_rational(&first_scale)
+                    );
                     let mut noise_attending = [0u64; 2];
                     let mut class_totals = [0u64; 2];
-                    let mut negative = [false; 2];
                     for &seed in &seeds {
                         let run = runs::gradient_run(&setting, simulator, seed)?;
                         let tallies = run.dataset.class_tallies();
@@ -901,16 +946,9 @@ fn sign_rule(case: &Case) -> Result<Vec<Part>, Error> {
                             if (measured > 0.0) == predicted_positive && measured != 0.0 {
                                 agreeing += 1;
                             } else {
-                                disagreements.push(format!(
-                                    "{}, T = {tokens}, κ = {}, b₀ = {}, seed {seed}, class {}",
-                                    simulator.name(),
-                                    format_rational(&kappa),
-                                    format_rational(&first_scale),
-                                    if class == 0 { "+" } else { "−" }
-                                ));
+                                disagreements.push(format!("{group}, seed {seed}, class {}", if class == 0 { "+" } else { "−" }));
                             }
                             if !predicted_positive {
-                                negative[class] = true;
                                 let test = &tally_of_test.classes[class];
                                 noise_attending[class] += test.total - test.attends_signal;
                                 class_totals[class] += test.total;
@@ -918,35 +956,37 @@ fn sign_rule(case: &Case) -> Result<Vec<Part>, Error> {
                         }
                     }
                     for class in 0..2 {
-                        if negative[class] && class_totals[class] > 0 {
-                            let lower = clopper_pearson_lower(noise_attending[class], class_totals[class], case.confidence);
-                            if weakest.as_ref().is_none_or(|(current, ..)| lower < *current) {
-                                weakest = Some((
-                                    lower,
+                        if class_totals[class] > 0 {
+                            let measured = one_sided_rate(noise_attending[class], class_totals[class], case.confidence, &seeds);
+                            attention_parts.push((
+                                measured.interval.lower - 0.99,
+                                rules::lower_bound(
                                     format!(
-                                        "{}, T = {tokens}, κ = {}, b₀ = {}, class {}",
-                                        simulator.name(),
-                                        format_rational(&kappa),
-                                        format_rational(&first_scale),
+                                        "share of test samples attending noise where the sign is negative (weakest: {group}, class {})",
                                         if class == 0 { "+" } else { "−" }
                                     ),
-                                    noise_attending[class],
-                                    class_totals[class],
-                                ));
-                            }
+                                    Bounds::point(0.99),
+                                    Strictness::NonStrict,
+                                    &measured,
+                                ),
+                            ));
                         }
                     }
                 }
             }
         }
     }
-    let mut parts = vec![rules::stated_count(
-        "sign⟨p₂, μ_c⟩ = sign Σ_{i∈c} ĝ_i(ε_i rD_c − 1), classes outside the skip rule",
-        "every judged class of every run",
-        agreeing,
-        units,
-        agreeing == units && units > 0,
-    )];
+    let mut parts = vec![if units == 0 {
+        rules::out_of_scope("sign rule", "every class falls under the skip rule")
+    } else {
+        rules::stated_count(
+            "sign⟨p₂, μ_c⟩ = sign Σ_{i∈c} ĝ_i(ε_i rD_c − 1), classes outside the skip rule",
+            "every judged class of every run",
+            agreeing,
+            units,
+            agreeing == units,
+        )
+    }];
     if !disagreements.is_empty() {
         parts.push(rules::report(
             "classes whose measured sign differs",
@@ -954,29 +994,15 @@ fn sign_rule(case: &Case) -> Result<Vec<Part>, Error> {
             format!("{} in all", disagreements.len()),
         ));
     }
-    match weakest {
-        Some((_, label, hits, total)) => {
-            let lower = clopper_pearson_lower(hits, total, case.confidence);
-            parts.push(rules::lower_bound(
-                format!("share of test samples attending noise where the sign is negative (weakest: {label})"),
-                Bounds::point(0.99),
-                Strictness::NonStrict,
-                &Measured::new(hits as f64 / total as f64, Bounds::new(lower, 1.0))
-                    .with_sample_size(total)
-                    .with_seeds(&seeds),
-            ));
-        }
-        None => parts.push(rules::report(
-            "test attention where the sign is negative",
-            Value::Empty,
-            "no judged class had a negative predicted sign",
-        )),
+    parts.push(tightest(attention_parts).unwrap_or_else(|| {
+        rules::out_of_scope("test attention where the sign is negative", "no judged class has a negative predicted sign")
+    }));
+    if skipped > 0 {
+        parts.push(rules::out_of_scope(
+            format!("{skipped} of {} classes", skipped + units),
+            "skip rule: |Σĝ(εrD − 1)| < margin · Σĝ|εrD − 1|",
+        ));
     }
-    parts.push(rules::report(
-        "classes skipped: |Σĝ(εrD − 1)| < margin · Σĝ|εrD − 1|",
-        Value::Count { hits: skipped, total: skipped + units },
-        "not judged",
-    ));
     Ok(parts)
 }
 
@@ -987,6 +1013,20 @@ pub(super) fn simulators(case: &Case) -> Result<Vec<Simulator>, Error> {
         "both" => vec![Simulator::Gram, Simulator::Explicit],
         _ => vec![Simulator::Gram],
     })
+}
+
+/// A rate with one-sided Clopper–Pearson bounds, each at `confidence` (for one-sided
+/// claims: the lower end decides "at least", the upper end "at most").
+pub(super) fn one_sided_rate(hits: u64, total: u64, confidence: f64, seeds: &[u64]) -> Measured {
+    Measured::new(
+        hits as f64 / total.max(1) as f64,
+        Bounds::new(
+            clopper_pearson_lower(hits, total, confidence),
+            crate::exact::clopper_pearson_upper(hits, total, confidence),
+        ),
+    )
+    .with_sample_size(total)
+    .with_seeds(seeds)
 }
 
 /// A Clopper–Pearson interval measurement of a rate.

@@ -28,7 +28,7 @@ use crate::error::Error;
 use crate::exact::Interval;
 
 /// 2²⁴, the grid's denominator.
-const GRID_DENOMINATOR: i64 = 16_777_216;
+pub const GRID_DENOMINATOR: i64 = 16_777_216;
 
 /// A training set on the data grid: every value is `integer / 2²⁴`.
 #[derive(Clone, Debug)]
@@ -56,25 +56,39 @@ fn scaled(value: BigInt, grid_powers: u32) -> BigRational {
     BigRational::new(value, BigInt::from(GRID_DENOMINATOR).pow(grid_powers))
 }
 
-fn to_grid(value: f64) -> Result<i64, Error> {
+/// A value on the data grid as its integer count of 2⁻²⁴ units.
+///
+/// # Errors
+/// [`Error::Numerical`] for a value off the grid or beyond 2⁴⁶ units (|value| ≥ 2²²),
+/// where exact inner products could leave i128.
+pub fn grid_units(value: f64) -> Result<i64, Error> {
     let units = value / GRID;
-    if units.is_finite() && units == units.round() && units.abs() < 9.0e15 {
+    if units.is_finite() && units == units.round() && units.abs() < 7.0e13 {
         Ok(units as i64)
     } else {
         Err(Error::Numerical(format!(
-            "datum {value} is not on the 2⁻²⁴ grid; exact closed forms need grid data"
+            "datum {value} is not on the 2⁻²⁴ grid within ±2²²; exact arithmetic needs grid data"
         )))
     }
 }
 
-/// Σ a_k b_k exactly.
-fn inner(left: &[i64], right: &[i64]) -> BigInt {
-    // |a|, |b| < 2⁴⁶ and D < 2³⁰ keep each product and the sum inside i128.
-    let sum: i128 = left
-        .iter()
-        .zip(right)
-        .map(|(a, b)| i128::from(*a) * i128::from(*b))
-        .sum();
+/// Σ a_k b_k exactly: in i128 while it fits (every product of two i64 does), in big
+/// integers from the first overflow of the sum on.
+pub fn grid_inner(left: &[i64], right: &[i64]) -> BigInt {
+    let mut sum: i128 = 0;
+    for (index, (a, b)) in left.iter().zip(right).enumerate() {
+        match sum.checked_add(i128::from(*a) * i128::from(*b)) {
+            Some(next) => sum = next,
+            None => {
+                let rest: BigInt = left[index..]
+                    .iter()
+                    .zip(&right[index..])
+                    .map(|(a, b)| BigInt::from(*a) * b)
+                    .sum();
+                return BigInt::from(sum) + rest;
+            }
+        }
+    }
     BigInt::from(sum)
 }
 
@@ -91,12 +105,12 @@ impl GridData {
             values: dataset
                 .inputs
                 .iter()
-                .map(|value| to_grid(*value))
+                .map(|value| grid_units(*value))
                 .collect::<Result<_, _>>()?,
             labels: dataset.labels.clone(),
             clean_labels: dataset.clean_labels.clone(),
             signal_slots: dataset.signal_slots.clone(),
-            signal_norm: to_grid(dataset.signal_norm)?,
+            signal_norm: grid_units(dataset.signal_norm)?,
         })
     }
 
@@ -179,7 +193,7 @@ pub fn first_step(grid: &GridData, first_step_size: &BigRational) -> FirstStep {
     let mut margins = Vec::with_capacity(grid.samples);
     let output_scale = first_step_size / BigRational::from_integer((2 * n * t * t).into());
     for sample in 0..grid.samples {
-        let product = scaled(inner(&grid.token_sum(sample), &w), 2);
+        let product = scaled(grid_inner(&grid.token_sum(sample), &w), 2);
         outputs.push(&output_scale * &product);
         margins.push(BigRational::from_integer(grid.labels[sample].into()) * product);
     }
@@ -199,10 +213,10 @@ pub fn margin_decomposition(grid: &GridData) -> Vec<BigRational> {
             let class = class_index(grid.clean_labels[k]);
             let agreement = i64::from(grid.labels[k] * grid.clean_labels[k]) * grid.agreement(class);
             let signal = &rho_squared * BigRational::from_integer(agreement.into());
-            let own = scaled(inner(&noise_sums[k], &noise_sums[k]), 2);
+            let own = scaled(grid_inner(&noise_sums[k], &noise_sums[k]), 2);
             let mut cross = BigInt::zero();
             for j in (0..grid.samples).filter(|j| *j != k) {
-                cross += inner(&noise_sums[k], &noise_sums[j]) * i64::from(grid.labels[j]);
+                cross += grid_inner(&noise_sums[k], &noise_sums[j]) * i64::from(grid.labels[j]);
             }
             let cross = scaled(cross * i64::from(grid.labels[k]), 2);
             signal + own + cross
@@ -285,7 +299,7 @@ pub fn second_step_coefficients(
                 .zip(&sum)
                 .map(|(x, s)| t * x - s)
                 .collect();
-            let projection = inner(&centred, &w) * label;
+            let projection = grid_inner(&centred, &w) * label;
             for (total, coordinate) in accumulated.iter_mut().zip(&centred) {
                 if *coordinate != 0 {
                     *total += &projection * coordinate;
@@ -323,7 +337,7 @@ pub fn special_form_coefficients(
             let signal = grid.token(sample, grid.signal_slots[sample]);
             let noise = grid.token(sample, 1 - grid.signal_slots[sample]);
             let difference: Vec<i64> = signal.iter().zip(noise).map(|(u, x)| u - x).collect();
-            let projection = inner(&difference, &w) * i64::from(grid.labels[sample]);
+            let projection = grid_inner(&difference, &w) * i64::from(grid.labels[sample]);
             difference
                 .iter()
                 .map(|entry| &scale * scaled(&projection * entry, 3))
@@ -455,11 +469,6 @@ pub fn enclosures_overlap(left: &[Interval], right: &[Interval]) -> bool {
             .iter()
             .zip(right)
             .all(|(a, b)| a.intersect(b).is_some())
-}
-
-/// The exact vector as doubles.
-pub fn to_doubles(values: &[BigRational]) -> Vec<f64> {
-    values.iter().map(crate::exact::to_f64).collect()
 }
 
 #[cfg(test)]

@@ -77,12 +77,6 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// The T·D values of input i.
-    pub fn input(&self, sample: usize) -> &[f64] {
-        let size = self.tokens * self.coordinates;
-        &self.inputs[sample * size..(sample + 1) * size]
-    }
-
     /// Token t of input i.
     pub fn token(&self, sample: usize, slot: usize) -> &[f64] {
         let start = (sample * self.tokens + slot) * self.coordinates;
@@ -151,10 +145,12 @@ fn training_stream(setting: &Setting, simulator: Simulator, seed: u64) -> ChaCha
     )
 }
 
-/// The test stream of a setting, seed and simulator.
+/// The test stream of a setting, seed and simulator. Unlike the training data it also
+/// depends on ρ, so that cases at different κ draw independent test sets.
 pub fn test_stream(setting: &Setting, simulator: Simulator, seed: u64) -> ChaCha12Rng {
+    let signal = format!("rho={}", setting.signal_norm);
     random_stream(
-        &["attention-benign", &setting.data_key(simulator), "test"],
+        &["attention-benign", &setting.data_key(simulator), &signal, "test"],
         seed,
     )
 }

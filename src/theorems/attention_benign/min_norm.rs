@@ -24,7 +24,7 @@ use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{One, Signed, Zero};
 
-use super::closed_form::GridData;
+use super::closed_form::{GridData, grid_inner, grid_units};
 use super::data::{ClassTally, Dataset, class_index};
 use crate::error::Error;
 use crate::exact::{Interval, Scalar, bivariate_normal_above_below, solve};
@@ -247,19 +247,7 @@ pub fn exact_noise_gram(grid: &GridData) -> Vec<Vec<BigRational>> {
     let noise: Vec<&[i64]> = (0..grid.samples)
         .map(|sample| grid.token(sample, 1 - grid.signal_slots[sample]))
         .collect();
-    let unit = BigRational::from_integer(BigInt::from(1u64 << 48));
-    noise
-        .iter()
-        .map(|a| {
-            noise
-                .iter()
-                .map(|b| {
-                    let dot: i128 = a.iter().zip(*b).map(|(x, y)| i128::from(*x) * i128::from(*y)).sum();
-                    BigRational::from_integer(BigInt::from(dot)) / &unit
-                })
-                .collect()
-        })
-        .collect()
+    grid_gram(&noise)
 }
 
 /// The f64 Gram matrix of the training noise tokens (T = 2).
@@ -418,33 +406,21 @@ pub fn gram_of(vectors: &[Vec<f64>]) -> Vec<Vec<f64>> {
 pub fn exact_gram_of(vectors: &[Vec<f64>]) -> Result<Vec<Vec<BigRational>>, Error> {
     let integers: Vec<Vec<i64>> = vectors
         .iter()
-        .map(|vector| {
-            vector
-                .iter()
-                .map(|value| {
-                    let units = value * 16_777_216.0;
-                    if units == units.round() && units.abs() < 4.0e15 {
-                        Ok(units as i64)
-                    } else {
-                        Err(Error::Numerical(format!("{value} is off the data grid")))
-                    }
-                })
-                .collect()
-        })
+        .map(|vector| vector.iter().map(|value| grid_units(*value)).collect::<Result<_, _>>())
         .collect::<Result<_, _>>()?;
-    let unit = BigRational::from_integer(BigInt::from(1u64 << 48));
-    Ok(integers
-        .iter()
+    let rows: Vec<&[i64]> = integers.iter().map(Vec::as_slice).collect();
+    Ok(grid_gram(&rows))
+}
+
+/// The exact Gram matrix of grid-integer vectors: entries (Σ a_k b_k)·2⁻⁴⁸.
+fn grid_gram(rows: &[&[i64]]) -> Vec<Vec<BigRational>> {
+    rows.iter()
         .map(|a| {
-            integers
-                .iter()
-                .map(|b| {
-                    let dot: i128 = a.iter().zip(b).map(|(x, y)| i128::from(*x) * i128::from(*y)).sum();
-                    BigRational::from_integer(BigInt::from(dot)) / &unit
-                })
+            rows.iter()
+                .map(|b| BigRational::new(grid_inner(a, b), unit_denominator()))
                 .collect()
         })
-        .collect())
+        .collect()
 }
 
 /// The min-norm solution of one training set at its optimal class-level pattern (T = 2),
@@ -661,7 +637,7 @@ pub fn benign_geometry(dataset: &Dataset, grid: &GridData) -> Result<BenignGeome
 
 /// 2⁴⁸, the denominator of an inner product of two grid vectors.
 fn unit_denominator() -> BigInt {
-    BigInt::from(1u64 << 48)
+    BigInt::from(super::closed_form::GRID_DENOMINATOR).pow(2)
 }
 
 /// Integers and one common denominator for a rational vector: values[i] = integers[i]/d.
@@ -688,9 +664,11 @@ pub fn certified_benign_error(geometry: &BenignGeometry, precision: usize) -> Re
     let mut smallest: Option<Interval> = None;
     for class in 0..2 {
         let h = Interval::from_rational(&geometry.signal_logits[class], precision).div(&q_norm)?;
-        if smallest.as_ref().is_none_or(|current| h.upper_f64() < current.lower_f64()) {
-            smallest = Some(h.clone());
-        }
+        // The enclosure of min(h₊, h₋): min(a, b) = −max(−a, −b).
+        smallest = Some(match smallest {
+            Some(current) => current.neg().maximum(&h.neg()).neg(),
+            None => h.clone(),
+        });
         if geometry.value_noise.is_zero() {
             // w⊥ = 0: noise tokens carry no value and the signal token decides.
             continue;
@@ -778,18 +756,23 @@ pub fn certainly_below(value: &Interval, bound: &Interval) -> Option<bool> {
 /// The differences are grid vectors (integers times 2⁻²⁴); with λ = λ'/q on a common
 /// denominator, p̄ = 2⁻²⁴/q · Σ_k λ'_k δ'_k, and a gap is 1 iff ⟨Σ λ'_k δ'_k, δ'_j⟩ = q·2⁴⁸.
 ///
+/// The substance is that ΔΔᵀ is nonsingular (the differences are linearly independent):
+/// then the gaps are 1 by construction, and recomputing them from the vector p̄ checks
+/// the arithmetic. Dependent differences are a failure (`false`), not an error.
+///
 /// # Errors
-/// [`Error::Numerical`] when ΔΔᵀ is singular or a value is off the grid.
+/// [`Error::Numerical`] for a value off the grid.
 pub fn realises_pattern(differences: &[Vec<f64>]) -> Result<bool, Error> {
     let gram = exact_gram_of(differences)?;
     let ones = vec![BigRational::one(); differences.len()];
-    let multipliers = solve(&gram, &ones)
-        .ok_or_else(|| Error::Numerical("the selection differences are linearly dependent".into()))?;
+    let Some(multipliers) = solve(&gram, &ones) else {
+        return Ok(false);
+    };
     let (integers, denominator) = common_denominator(&multipliers);
     let grid: Vec<Vec<i64>> = differences
         .iter()
-        .map(|vector| vector.iter().map(|value| (value * 16_777_216.0) as i64).collect())
-        .collect();
+        .map(|vector| vector.iter().map(|value| grid_units(*value)).collect::<Result<_, _>>())
+        .collect::<Result<_, _>>()?;
     let coordinates = differences[0].len();
     let mut direction = vec![BigInt::zero(); coordinates];
     for (vector, multiplier) in grid.iter().zip(&integers) {

@@ -35,7 +35,7 @@ pub enum ClassCounts {
 /// How the flipped samples are chosen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FlipMode {
-    /// Exactly η·n_c samples of each class, uniformly within the class.
+    /// Exactly η·n/2 samples of each class (an integer), uniformly within the class.
     Exact,
     /// Each label flips independently with probability η.
     Bernoulli,
@@ -91,6 +91,8 @@ pub struct Setting {
     pub flip_rate: BigRational,
     /// ρ, the norm of each signal vector, on the data grid (exact as a dyadic rational).
     pub signal_norm: f64,
+    /// κ as the case states it; the instance's κ differs from it by the rounding of ρ.
+    pub nominal_scaled_snr: BigRational,
     /// b₀ = β₀d/n.
     pub first_step_scale: BigRational,
     /// b₁ = β₀β₁d²/n².
@@ -105,6 +107,8 @@ pub struct Setting {
     pub test_samples: usize,
     /// Relative margin around a threshold inside which a unit is not judged.
     pub threshold_margin: BigRational,
+    /// Bits of the certified evaluations (each also re-run at twice this).
+    pub precision: usize,
 }
 
 fn choice(parameters: &Parameters, name: &str) -> Result<String, Error> {
@@ -136,6 +140,7 @@ impl Setting {
             tokens,
             flip_rate: parameters.rational("flip_rate")?,
             signal_norm: 0.0,
+            nominal_scaled_snr: BigRational::zero(),
             first_step_scale: parameters.rational("first_step_scale")?,
             second_step_scale: parameters.rational("second_step_scale")?,
             class_counts: match choice(parameters, "class_counts")?.as_str() {
@@ -152,6 +157,7 @@ impl Setting {
             },
             test_samples: parameters.count("test_samples")? as usize,
             threshold_margin: parameters.rational("threshold_margin")?,
+            precision: parameters.count("precision")? as usize,
         };
         if parameters.is_given("signal_norm") && parameters.is_given("scaled_snr") {
             return Err(Error::Parameter {
@@ -186,18 +192,20 @@ impl Setting {
     pub fn with_scaled_snr(mut self, scaled_snr: &BigRational) -> Setting {
         let squared = to_f64(scaled_snr) * self.dimension as f64 / self.samples as f64;
         self.signal_norm = on_grid(squared.sqrt());
+        self.nominal_scaled_snr = scaled_snr.clone();
         self
     }
 
     /// The same setting with a given ρ (rounded to the data grid).
     pub fn with_signal_norm(mut self, signal_norm: f64) -> Setting {
         self.signal_norm = on_grid(signal_norm);
+        self.nominal_scaled_snr = self.scaled_snr();
         self
     }
 
-    /// The same setting at other (n, d, T), keeping κ.
+    /// The same setting at other (n, d, T), keeping the nominal κ.
     pub fn resized(&self, samples: usize, dimension: usize, tokens: usize) -> Setting {
-        let scaled_snr = self.scaled_snr();
+        let scaled_snr = self.nominal_scaled_snr.clone();
         let mut resized = self.clone();
         resized.samples = samples;
         resized.dimension = dimension;
@@ -219,6 +227,15 @@ impl Setting {
     /// r = ρ²/d exactly.
     pub fn ratio(&self) -> BigRational {
         self.signal_norm_squared() / BigRational::from_integer(self.dimension.into())
+    }
+
+    /// r = κ/n at the nominal κ: the ratio threshold rules and their margins are judged
+    /// at. The instance's r differs by about 10⁻⁹ relative (the rounding of ρ), which
+    /// cannot move a unit across a threshold it is more than the margin away from, while
+    /// judging at the instance's r would move units sitting exactly on a margin's edge
+    /// (κ = 2 in ATT-17) inside it.
+    pub fn judging_ratio(&self) -> BigRational {
+        &self.nominal_scaled_snr / BigRational::from_integer(self.samples.into())
     }
 
     /// κ = nρ²/d of the simulated instance, exactly.
@@ -281,9 +298,16 @@ impl Setting {
         })
     }
 
-    /// The margin as a double.
-    pub fn margin_f64(&self) -> f64 {
-        to_f64(&self.threshold_margin)
+    /// Whether the schedule is one the §6.3 rules are derived for: b₀ ≤ 1e-3 (so that
+    /// g_i ≈ 1/2 at step two) and b₁ ≥ 1e4 (a saturated step-two softmax).
+    pub fn schedule_break(&self) -> Option<String> {
+        (self.first_step_scale > ratio(1, 1000) || self.second_step_scale < ratio(10_000, 1)).then(|| {
+            format!(
+                "the attention rules of §6.3 assume b₀ ≤ 1e-3 and b₁ ≥ 1e4; b₀ = {}, b₁ = {}",
+                format_rational(&self.first_step_scale),
+                format_rational(&self.second_step_scale)
+            )
+        })
     }
 
     /// A key naming everything the training data depend on except ρ: runs at different κ
@@ -302,10 +326,6 @@ impl Setting {
         )
     }
 
-    /// Whether η is zero.
-    pub fn noiseless(&self) -> bool {
-        self.flip_rate.is_zero()
-    }
 }
 
 #[cfg(test)]
@@ -319,6 +339,7 @@ pub(crate) mod tests {
             tokens: 2,
             flip_rate: ratio(1, 10),
             signal_norm: 0.0,
+            nominal_scaled_snr: BigRational::zero(),
             first_step_scale: ratio(1, 1000),
             second_step_scale: ratio(100_000, 1),
             class_counts: ClassCounts::Balanced,
@@ -326,6 +347,7 @@ pub(crate) mod tests {
             signal_position: SignalPosition::Random,
             test_samples: 2000,
             threshold_margin: ratio(1, 10),
+            precision: 128,
         }
         .with_scaled_snr(&ratio(4, 1))
     }

@@ -76,10 +76,6 @@ impl Root {
         }
     }
 
-    /// Whether the root is rational.
-    pub fn is_rational(&self) -> bool {
-        matches!(self, Root::Rational(_))
-    }
 }
 
 /// The square root of a non-negative rational when it is rational.
