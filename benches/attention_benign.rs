@@ -54,7 +54,8 @@ fn two_steps_explicit(bencher: Bencher) {
 
 #[divan::bench(sample_count = 1)]
 fn phase_diagram_full(bencher: Bencher) {
-    let suite = Suite::load(Path::new("theorems/attention_benign.toml")).expect("the shipped suite");
+    let suite =
+        Suite::load(Path::new("theorems/attention_benign.toml")).expect("the shipped suite");
     let options = RunOptions {
         claims: vec!["ATT-20".into(), "ATT-21".into(), "ATT-22".into()],
         ..RunOptions::tier(Tier::Full)

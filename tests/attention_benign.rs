@@ -46,7 +46,14 @@ fn every_claim_gets_a_verdict_and_none_errs() {
         let cases = results(claim.id);
         assert!(!cases.is_empty(), "{} has no result", claim.id);
         for result in cases {
-            assert_ne!(result.verdict, Verdict::Error, "{} {}: {:?}", claim.id, result.case, result.parts);
+            assert_ne!(
+                result.verdict,
+                Verdict::Error,
+                "{} {}: {:?}",
+                claim.id,
+                result.case,
+                result.parts
+            );
             assert_eq!(
                 result.verdict == Verdict::OutOfScope,
                 result.tier == Some(CaseTier::Full),
@@ -60,9 +67,19 @@ fn every_claim_gets_a_verdict_and_none_errs() {
 
 #[test]
 fn the_exact_and_certified_identities_hold() {
-    for claim in ["ATT-1", "ATT-2", "ATT-3", "ATT-4", "ATT-5", "ATT-10", "ATT-15", "ATT-16"] {
-        for result in results(claim).into_iter().filter(|r| r.tier != Some(CaseTier::Full)) {
-            assert_eq!(result.verdict, Verdict::Holds, "{claim}: {:?}", result.parts);
+    for claim in [
+        "ATT-1", "ATT-2", "ATT-3", "ATT-4", "ATT-5", "ATT-10", "ATT-15", "ATT-16",
+    ] {
+        for result in results(claim)
+            .into_iter()
+            .filter(|r| r.tier != Some(CaseTier::Full))
+        {
+            assert_eq!(
+                result.verdict,
+                Verdict::Holds,
+                "{claim}: {:?}",
+                result.parts
+            );
         }
     }
 }
@@ -92,7 +109,10 @@ fn the_window_of_two_step_gd_brackets_the_predicted_thresholds() {
         panic!("ATT-20 reports its window as a label")
     };
     // The quick grid has step 0.5: κ_te = 3.125 and κ_fl ≈ 6.575 fall inside the gaps.
-    assert_eq!(window, "3 < c₁ < c₂ < 6.5, c₂ − c₁ ≥ 0.5, covering a cell of 3.5 … 6");
+    assert_eq!(
+        window,
+        "3 < c₁ < c₂ < 6.5, c₂ − c₁ ≥ 0.5, covering a cell of 3.5 … 6"
+    );
 }
 
 #[test]
@@ -105,14 +125,20 @@ fn closed_forms_at_the_defaults_match_the_snapshot() {
     let theorem = theorems::find("attention-benign").unwrap();
     let parameters = thmcheck::suite::Parameters::new(Default::default(), theorem.parameters());
     let rows = theorem.closed_forms(&parameters).unwrap();
-    snapshot("attention_benign_closed_forms", &report::closed_form_table(&rows));
+    snapshot(
+        "attention_benign_closed_forms",
+        &report::closed_form_table(&rows),
+    );
 }
 
 #[test]
 fn the_threshold_table_matches_the_snapshot() {
     let rows = attention_benign::threshold_table().unwrap();
     assert_eq!(rows.len(), 60);
-    snapshot("attention_benign_thresholds", &report::closed_form_table(&rows));
+    snapshot(
+        "attention_benign_thresholds",
+        &report::closed_form_table(&rows),
+    );
 }
 
 #[test]
@@ -122,7 +148,13 @@ fn a_dimension_below_the_assumption_is_out_of_scope() {
     );
     let result = &report.results[0];
     assert_eq!(result.verdict, Verdict::OutOfScope);
-    assert!(result.parts[0].reason.contains("large-dimension assumption d ≥ 25·n²"), "{}", result.parts[0].reason);
+    assert!(
+        result.parts[0]
+            .reason
+            .contains("large-dimension assumption d ≥ 25·n²"),
+        "{}",
+        result.parts[0].reason
+    );
 }
 
 #[test]
@@ -132,7 +164,11 @@ fn a_fractional_flip_count_is_out_of_scope() {
     );
     let result = &report.results[0];
     assert_eq!(result.verdict, Verdict::OutOfScope);
-    assert!(result.parts[0].reason.contains("integer η·n/2"), "{}", result.parts[0].reason);
+    assert!(
+        result.parts[0].reason.contains("integer η·n/2"),
+        "{}",
+        result.parts[0].reason
+    );
 }
 
 #[test]
@@ -142,7 +178,12 @@ fn an_overflowing_second_step_is_an_error_never_a_pass() {
     );
     let result = &report.results[0];
     assert_eq!(result.verdict, Verdict::Error, "{:?}", result.parts);
-    assert!(result.parts.iter().all(|part| part.verdict != Verdict::Holds));
+    assert!(
+        result
+            .parts
+            .iter()
+            .all(|part| part.verdict != Verdict::Holds)
+    );
 }
 
 #[test]
@@ -154,7 +195,11 @@ fn samples_judged_at_the_threshold_itself_violate_the_rule() {
     );
     let result = &report.results[0];
     assert_eq!(result.verdict, Verdict::Violated, "{:?}", result.parts);
-    let test_part = result.parts.iter().find(|part| part.label.starts_with("test samples")).unwrap();
+    let test_part = result
+        .parts
+        .iter()
+        .find(|part| part.label.starts_with("test samples"))
+        .unwrap();
     assert_eq!(test_part.verdict, Verdict::Violated);
 }
 
@@ -165,7 +210,11 @@ fn a_schedule_outside_the_rules_is_out_of_scope() {
     );
     let result = &report.results[0];
     assert_eq!(result.verdict, Verdict::OutOfScope);
-    assert!(result.parts[0].reason.contains("b₀ ≤ 1e-3"), "{}", result.parts[0].reason);
+    assert!(
+        result.parts[0].reason.contains("b₀ ≤ 1e-3"),
+        "{}",
+        result.parts[0].reason
+    );
 }
 
 #[test]
@@ -176,5 +225,8 @@ fn the_simulator_option_is_refused_where_a_claim_has_one_simulator() {
     )
     .err()
     .expect("ATT-7 runs SIM-G only");
-    assert!(error.to_string().contains("unknown parameter `simulator`"), "{error}");
+    assert!(
+        error.to_string().contains("unknown parameter `simulator`"),
+        "{error}"
+    );
 }

@@ -100,6 +100,14 @@ fn a_diverging_run_is_an_error_never_a_pass() {
     let report = run(&suite, &RunOptions::tier(Tier::Quick));
     let result = &report.results[0];
     assert_eq!(result.verdict, Verdict::Error, "{:?}", result.parts);
-    assert!(result.parts[0].reason.contains("diverged"), "{}", result.parts[0].reason);
-    assert!(!result.parts[0].reason.contains("numerical failure: numerical failure"));
+    assert!(
+        result.parts[0].reason.contains("diverged"),
+        "{}",
+        result.parts[0].reason
+    );
+    assert!(
+        !result.parts[0]
+            .reason
+            .contains("numerical failure: numerical failure")
+    );
 }

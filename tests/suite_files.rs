@@ -30,7 +30,10 @@ fn a_missing_key_is_named() {
     let (line, message) = error_of(&format!("{HEADER}[[case]]\nclaim = \"RE-8\"\n"));
     assert_eq!(line, 3);
     assert!(message.contains("missing field `name`"), "{message}");
-    assert!(message.contains("name = \"t0\""), "the message shows what would be right: {message}");
+    assert!(
+        message.contains("name = \"t0\""),
+        "the message shows what would be right: {message}"
+    );
 }
 
 #[test]

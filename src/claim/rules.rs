@@ -1108,9 +1108,17 @@ mod tests {
         let range = Measured::new(1.0, Bounds::new(0.38, 1.24)).over_seed_range(&[0, 1, 2]);
         let part = equivalence("x", &band, &range);
         assert_eq!(part.verdict, Verdict::Inconclusive);
-        assert!(part.reason.contains("more seeds widen a range"), "{}", part.reason);
+        assert!(
+            part.reason.contains("more seeds widen a range"),
+            "{}",
+            part.reason
+        );
         let deterministic = equivalence("x", &band, &Measured::new(1.0, Bounds::new(0.38, 1.24)));
-        assert!(deterministic.reason.contains("higher precision"), "{}", deterministic.reason);
+        assert!(
+            deterministic.reason.contains("higher precision"),
+            "{}",
+            deterministic.reason
+        );
     }
 
     #[test]

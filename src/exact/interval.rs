@@ -704,7 +704,14 @@ mod tests {
 
     #[test]
     fn big_integers_cross_between_the_two_crates() {
-        for text in ["0", "-1", "255", "-256", "123456789012345678901234567890", "-98765432109876543210"] {
+        for text in [
+            "0",
+            "-1",
+            "255",
+            "-256",
+            "123456789012345678901234567890",
+            "-98765432109876543210",
+        ] {
             let value: BigInt = text.parse().unwrap();
             assert_eq!(to_ibig(&value).to_string(), text);
             let rational = BigRational::from_integer(value.clone());

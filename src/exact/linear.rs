@@ -87,7 +87,8 @@ fn bareiss(augmented: &mut [Vec<BigInt>], size: usize) -> Option<()> {
         let pivot_values = &upper[column];
         for values in lower.iter_mut() {
             let factor = values[column].clone();
-            for (value, pivot_value) in values.iter_mut().zip(pivot_values.iter()).skip(column + 1) {
+            for (value, pivot_value) in values.iter_mut().zip(pivot_values.iter()).skip(column + 1)
+            {
                 let combined = &*value * &pivot_values[column] - &factor * pivot_value;
                 *value = combined / &previous;
             }

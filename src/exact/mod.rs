@@ -14,12 +14,12 @@ mod special;
 mod stats;
 
 pub use interval::{DEFAULT_PRECISION, Interval, certify};
-pub use scalar::Scalar;
 pub use linear::{RationalMatrix, inverse, multiply, solve, transpose};
 pub use rational::{
     dot, format_rational, format_readable, one, parse_rational, ratio, rational_from_decimal_f64,
     rational_from_f64_exact, sum, to_f64,
 };
+pub use scalar::Scalar;
 pub use special::{bivariate_normal_above_below, normal_cdf, normal_density, normal_tail, owen_t};
 pub use stats::{
     Bounds, bootstrap_interval, clopper_pearson, clopper_pearson_lower, clopper_pearson_upper,

@@ -200,8 +200,8 @@ mod tests {
             ratio(1_000_000_000_000, 1)
         );
         assert_eq!(
-            rational_from_decimal_f64(-0.70710678118).unwrap(),
-            ratio(-70710678118, 100000000000)
+            rational_from_decimal_f64(-0.71234567891).unwrap(),
+            ratio(-71234567891, 100000000000)
         );
         assert!(rational_from_decimal_f64(f64::NAN).is_none());
     }

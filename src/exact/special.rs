@@ -210,9 +210,10 @@ const TAYLOR_ORDER: usize = 16;
 /// Lagrange remainder F_K(ξ)s^K integrates to F_K(panel)·2δ^{K+1}/(K + 1), where
 /// F_K(panel) is the same recurrence run with the whole panel as its centre.
 fn taylor_integral(h: &Interval, a: &Interval, precision: usize) -> Result<Interval, Error> {
-    let x = h
-        .square()
-        .mul(&Interval::from_rational(&crate::exact::ratio(1, 2), precision));
+    let x = h.square().mul(&Interval::from_rational(
+        &crate::exact::ratio(1, 2),
+        precision,
+    ));
     let panels = 4usize;
     let half_width = crate::exact::ratio(1, 2 * panels as i64);
     let delta = Interval::from_rational(&half_width, precision);
@@ -272,7 +273,11 @@ fn taylor_coefficients(
         reciprocal.push(sum.mul(&inverse_q0).neg());
         let mut derivative = q1.mul(&exponential[k - 1]);
         if k >= 2 {
-            derivative = derivative.add(&Interval::from_integer(2, precision).mul(&q2).mul(&exponential[k - 2]));
+            derivative = derivative.add(
+                &Interval::from_integer(2, precision)
+                    .mul(&q2)
+                    .mul(&exponential[k - 2]),
+            );
         }
         exponential.push(
             x.mul(&derivative)
@@ -370,7 +375,8 @@ mod tests {
 
     fn assert_encloses(value: &Interval, reference: f64, tolerance: f64) {
         assert!(
-            value.lower_f64() <= reference + tolerance && reference - tolerance <= value.upper_f64(),
+            value.lower_f64() <= reference + tolerance
+                && reference - tolerance <= value.upper_f64(),
             "{value} does not enclose {reference}"
         );
         assert!(value.width_f64() < 1e-12, "{value} is too wide");
@@ -379,26 +385,44 @@ mod tests {
     #[test]
     fn owen_t_matches_reference_values() {
         // References: mpmath quadrature at 40 digits.
-        assert_encloses(&owen_t(&decimal("0.5"), &decimal("0.5")).unwrap(), 0.064488602847503757, 1e-17);
-        assert_encloses(&owen_t(&point(2, 1), &point(3, 1)).unwrap(), 0.011375065971545041, 1e-17);
-        assert_encloses(&owen_t(&decimal("0.3"), &point(-7, 1)).unwrap(), -0.19069750414203753, 1e-16);
+        assert_encloses(
+            &owen_t(&decimal("0.5"), &decimal("0.5")).unwrap(),
+            0.064488602847503757,
+            1e-17,
+        );
+        assert_encloses(
+            &owen_t(&point(2, 1), &point(3, 1)).unwrap(),
+            0.011375065971545041,
+            1e-17,
+        );
+        assert_encloses(
+            &owen_t(&decimal("0.3"), &point(-7, 1)).unwrap(),
+            -0.19069750414203753,
+            1e-16,
+        );
         // T(0, 1) = arctan(1)/(2π) = 1/8 and T(h, 1) = Φ(h)(1 − Φ(h))/2.
         assert_encloses(&owen_t(&point(0, 1), &point(1, 1)).unwrap(), 0.125, 1e-17);
         let h = decimal("1.3");
         let phi = normal_cdf(&h).unwrap();
-        let expected = phi.mul(&Interval::from_integer(1, 128).sub(&phi)).mul(&decimal("0.5"));
+        let expected = phi
+            .mul(&Interval::from_integer(1, 128).sub(&phi))
+            .mul(&decimal("0.5"));
         let value = owen_t(&h, &point(1, 1)).unwrap();
         assert!(value.intersect(&expected).is_some());
     }
 
     #[test]
     fn bivariate_split_matches_quadrature_references() {
-        let value = |h: &str, r: &str| bivariate_normal_above_below(&decimal(h), &decimal(r)).unwrap();
+        let value =
+            |h: &str, r: &str| bivariate_normal_above_below(&decimal(h), &decimal(r)).unwrap();
         assert_encloses(&value("0.7", "0.35"), 0.076924004282339052, 1e-17);
         assert_encloses(&value("-0.4", "-0.8"), 0.45935033150704691, 1e-16);
         assert_encloses(&value("3", "-0.5"), 0.0013089532007139985, 1e-18);
         let steep = value("1", "0.999");
-        assert!(steep.lower_f64() >= 0.0 && steep.upper_f64() < 1e-15, "{steep}");
+        assert!(
+            steep.lower_f64() >= 0.0 && steep.upper_f64() < 1e-15,
+            "{steep}"
+        );
     }
 
     #[test]
@@ -408,7 +432,10 @@ mod tests {
             let total = bivariate_normal_above_below(&h, &decimal(r))
                 .unwrap()
                 .add(&bivariate_normal_above_below(&h, &decimal(r).neg()).unwrap());
-            assert!(total.intersect(&normal_tail(&h).unwrap()).is_some(), "ρ = {r}");
+            assert!(
+                total.intersect(&normal_tail(&h).unwrap()).is_some(),
+                "ρ = {r}"
+            );
         }
     }
 }

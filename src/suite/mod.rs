@@ -217,8 +217,12 @@ fn explain_syntax(message: &str) -> String {
     let fix = |key: &str| -> Option<&'static str> {
         Some(match key {
             "claim" => "every [[case]] names its claim, e.g. claim = \"RE-8\"",
-            "name" => "every [[case]] has a name unique among its claim's cases, e.g. name = \"t0\"",
-            "theorem" => "the file starts with the suite it checks, e.g. theorem = \"reward-errors\"",
+            "name" => {
+                "every [[case]] has a name unique among its claim's cases, e.g. name = \"t0\""
+            }
+            "theorem" => {
+                "the file starts with the suite it checks, e.g. theorem = \"reward-errors\""
+            }
             _ => return None,
         })
     };

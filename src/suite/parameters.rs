@@ -157,6 +157,69 @@ pub struct ParameterSpec {
 }
 
 impl ParameterSpec {
+    /// One number in `domain` with a default (written as TOML, e.g. `"0.1"`).
+    pub const fn number(
+        name: &'static str,
+        domain: Domain,
+        default: &'static str,
+        description: &'static str,
+    ) -> Self {
+        ParameterSpec {
+            name,
+            kind: ParameterKind::Number(domain),
+            default: Some(default),
+            description,
+        }
+    }
+
+    /// One number in `domain` with no fixed default: a claim reads it only when it is
+    /// given (its description says what stands in for it otherwise).
+    pub const fn optional_number(
+        name: &'static str,
+        domain: Domain,
+        description: &'static str,
+    ) -> Self {
+        ParameterSpec {
+            name,
+            kind: ParameterKind::Number(domain),
+            default: None,
+            description,
+        }
+    }
+
+    /// A non-empty list of numbers in `domain` with a default.
+    pub const fn numbers(
+        name: &'static str,
+        domain: Domain,
+        default: &'static str,
+        description: &'static str,
+    ) -> Self {
+        ParameterSpec {
+            name,
+            kind: ParameterKind::Numbers {
+                domain,
+                minimum_length: 1,
+            },
+            default: Some(default),
+            description,
+        }
+    }
+
+    /// One of `options`, with a default written as a TOML string (`"\"exact\""`).
+    pub const fn choice(
+        name: &'static str,
+        options: &'static [&'static str],
+        default: &'static str,
+        description: &'static str,
+    ) -> Self {
+        ParameterSpec {
+            name,
+            kind: ParameterKind::Choice(options),
+            default: Some(default),
+            description,
+        }
+    }
+
     /// What a valid value looks like, for error messages.
     pub fn expectation(&self) -> String {
         match self.kind {

@@ -19,7 +19,10 @@ use super::{claim, with_setting};
 use crate::claim::rules::{self, Band, Measured};
 use crate::claim::{ClaimInfo, ClaimKind, Part, Provenance, Rule, TierRule, Value};
 use crate::error::Error;
-use crate::exact::{Bounds, clopper_pearson, clopper_pearson_lower, clopper_pearson_upper, format_rational, rational_from_f64_exact, to_f64};
+use crate::exact::{
+    Bounds, clopper_pearson, clopper_pearson_lower, clopper_pearson_upper, format_rational,
+    rational_from_f64_exact, to_f64,
+};
 use crate::report::figure::{Corner, Figure, Heatmap, Scale, Series, Style};
 use crate::suite::{Case, Suite, Tier, memo};
 
@@ -44,7 +47,12 @@ pub(super) static CLAIMS: [ClaimInfo; 3] = [
         "MN over the (n, κ) grid",
         "benign for κ ≥ C, harmful for κ ≤ c",
         TierRule::QuickReduced,
-        with_setting!["sample_sizes", "scaled_snr_grid", "min_norm_object", "attention_radius"],
+        with_setting![
+            "sample_sizes",
+            "scaled_snr_grid",
+            "min_norm_object",
+            "attention_radius"
+        ],
     ),
     claim(
         "ATT-22",
@@ -55,7 +63,12 @@ pub(super) static CLAIMS: [ClaimInfo; 3] = [
         "SIM-G and MN over the (n, κ) grid",
         "ρ_b² = κ_b d/n with κ_b independent of n  ⇒  d log ρ_b / d log n = −1/2",
         TierRule::QuickReduced,
-        with_setting!["sample_sizes", "scaled_snr_grid", "min_norm_object", "attention_radius"],
+        with_setting![
+            "sample_sizes",
+            "scaled_snr_grid",
+            "min_norm_object",
+            "attention_radius"
+        ],
     ),
 ];
 
@@ -100,8 +113,15 @@ fn predictor_of(case: &Case) -> Result<Predictor, Error> {
 
 /// The min-norm solution of a training set, with the κ-independent noise SVMs shared
 /// across the cells of one draw.
-fn min_norm_solution(setting: &Setting, dataset: &Dataset, seed: u64) -> Result<MinNormSolution, Error> {
-    let key = format!("attention mn noise parts {}|seed={seed}", setting.data_key(Simulator::Gram));
+fn min_norm_solution(
+    setting: &Setting,
+    dataset: &Dataset,
+    seed: u64,
+) -> Result<MinNormSolution, Error> {
+    let key = format!(
+        "attention mn noise parts {}|seed={seed}",
+        setting.data_key(Simulator::Gram)
+    );
     let parts = memo::shared(&key, || min_norm::noise_parts(dataset))?;
     min_norm::solve_min_norm_with(dataset, &parts)
 }
@@ -129,26 +149,53 @@ fn cell(setting: &Setting, seeds: &[u64], predictor: Predictor) -> Result<Cell, 
             let tally = match predictor {
                 Predictor::Gradient => {
                     let trajectory = runs::train(&dataset, setting)?;
-                    let run = runs::GradientRun { dataset: Arc::new(dataset), trajectory };
+                    let run = runs::GradientRun {
+                        dataset: Arc::new(dataset),
+                        trajectory,
+                    };
                     for outcome in runs::training_outcomes(&run) {
                         cell.all_fit &= outcome.fit_after_second;
                         cell.attention_as_benign &= outcome.attends_signal != outcome.flipped;
                     }
                     let weights = &run.trajectory.iterates[2];
-                    runs::test_tally(&run.dataset, setting, &weights.attention, &weights.value, Reading::Softmax, setting.test_samples, &mut stream)
+                    runs::test_tally(
+                        &run.dataset,
+                        setting,
+                        &weights.attention,
+                        &weights.value,
+                        Reading::Softmax,
+                        setting.test_samples,
+                        &mut stream,
+                    )
                 }
                 Predictor::MinNorm | Predictor::Ball(_) => {
                     let solution = min_norm_solution(setting, &dataset, seed)?;
                     let (attention, value, reading) = match predictor {
                         Predictor::Ball(radius) => {
                             let norm = solution.attention.iter().map(|x| x * x).sum::<f64>().sqrt();
-                            let attention: Vec<f64> = solution.attention.iter().map(|x| x * radius / norm).collect();
+                            let attention: Vec<f64> = solution
+                                .attention
+                                .iter()
+                                .map(|x| x * radius / norm)
+                                .collect();
                             let value = runs::averaged_svm(&dataset, &attention)?.1;
                             (attention, value, Reading::Softmax)
                         }
-                        _ => (solution.attention.clone(), solution.value.clone(), Reading::Limit),
+                        _ => (
+                            solution.attention.clone(),
+                            solution.value.clone(),
+                            Reading::Limit,
+                        ),
                     };
-                    runs::test_tally(&dataset, setting, &attention, &value, reading, setting.test_samples, &mut stream)
+                    runs::test_tally(
+                        &dataset,
+                        setting,
+                        &attention,
+                        &value,
+                        reading,
+                        setting.test_samples,
+                        &mut stream,
+                    )
                 }
             };
             cell.test = cell.test.merged(&tally);
@@ -171,10 +218,18 @@ fn kappa_grid(case: &Case) -> Result<Vec<BigRational>, Error> {
     Ok(values)
 }
 
+/// The sample sizes, the κ grid and the cells of a diagram, cells in (n, κ) order.
+type Diagram = (Vec<usize>, Vec<BigRational>, Vec<Cell>);
+
 /// Every cell of a case's diagram, in (n, κ) order, computed in parallel.
-fn diagram(case: &Case, predictor: Predictor) -> Result<Result<(Vec<usize>, Vec<BigRational>, Vec<Cell>), Part>, Error> {
+fn diagram(case: &Case, predictor: Predictor) -> Result<Result<Diagram, Part>, Error> {
     let base = Setting::from_parameters(&case.parameters)?;
-    let sizes: Vec<usize> = case.parameters.numbers("sample_sizes")?.into_iter().map(|n| n as usize).collect();
+    let sizes: Vec<usize> = case
+        .parameters
+        .numbers("sample_sizes")?
+        .into_iter()
+        .map(|n| n as usize)
+        .collect();
     let kappas = kappa_grid(case)?;
     let dimension_ratio = case.parameters.rational("dimension_ratio")?;
     for &samples in &sizes {
@@ -187,14 +242,19 @@ fn diagram(case: &Case, predictor: Predictor) -> Result<Result<(Vec<usize>, Vec<
         }
     }
     if predictor != Predictor::Gradient && base.tokens != 2 {
-        return Ok(Err(rules::out_of_scope("min-norm diagram", "the min-norm patterns are derived for T = 2")));
+        return Ok(Err(rules::out_of_scope(
+            "min-norm diagram",
+            "the min-norm patterns are derived for T = 2",
+        )));
     }
     let seeds = case_seeds(&case.seeds);
     let jobs: Vec<Setting> = sizes
         .iter()
         .flat_map(|&samples| {
             let resized = base.resized(samples, base.dimension, base.tokens);
-            kappas.iter().map(move |kappa| resized.clone().with_scaled_snr(kappa))
+            kappas
+                .iter()
+                .map(move |kappa| resized.clone().with_scaled_snr(kappa))
         })
         .collect();
     let cells = jobs
@@ -237,7 +297,10 @@ fn cell_confidence(confidence: f64, cells: usize) -> f64 {
 
 fn gradient_status(cell: &Cell, confidence: f64) -> Status {
     let (errors, total) = (cell.test.clean_errors(), cell.test.total());
-    if !cell.all_fit || !cell.attention_as_benign || clopper_pearson_lower(errors, total, confidence) > 0.05 {
+    if !cell.all_fit
+        || !cell.attention_as_benign
+        || clopper_pearson_lower(errors, total, confidence) > 0.05
+    {
         Status::No
     } else if clopper_pearson_upper(errors, total, confidence) <= 0.05 {
         Status::Yes
@@ -269,7 +332,12 @@ fn harmful_status(cell: &Cell, confidence: f64) -> Status {
 }
 
 /// The joint status of each κ over every n.
-fn joint_statuses(sizes: usize, kappas: usize, cells: &[Cell], status: impl Fn(&Cell) -> Status) -> Vec<Status> {
+fn joint_statuses(
+    sizes: usize,
+    kappas: usize,
+    cells: &[Cell],
+    status: impl Fn(&Cell) -> Status,
+) -> Vec<Status> {
     (0..kappas)
         .map(|k| Status::joint((0..sizes).map(|n| status(&cells[n * kappas + k]))))
         .collect()
@@ -277,7 +345,13 @@ fn joint_statuses(sizes: usize, kappas: usize, cells: &[Cell], status: impl Fn(&
 
 /// Maximal runs of indices whose status passes `keep`, with room for a window of width
 /// ≥ 0.5 strictly between the neighbouring grid points (or up to the box's closed ends).
-fn windows(kappas: &[f64], statuses: &[Status], keep: impl Fn(Status) -> bool, box_low: f64, box_high: f64) -> Vec<(usize, usize, f64, f64)> {
+fn windows(
+    kappas: &[f64],
+    statuses: &[Status],
+    keep: impl Fn(Status) -> bool,
+    box_low: f64,
+    box_high: f64,
+) -> Vec<(usize, usize, f64, f64)> {
     let mut found = Vec::new();
     let mut start = None;
     for index in 0..=statuses.len() {
@@ -286,8 +360,16 @@ fn windows(kappas: &[f64], statuses: &[Status], keep: impl Fn(Status) -> bool, b
             (true, None) => start = Some(index),
             (false, Some(first)) => {
                 let last = index - 1;
-                let low = if first == 0 { box_low } else { kappas[first - 1] };
-                let high = if index == statuses.len() { box_high } else { kappas[index] };
+                let low = if first == 0 {
+                    box_low
+                } else {
+                    kappas[first - 1]
+                };
+                let high = if index == statuses.len() {
+                    box_high
+                } else {
+                    kappas[index]
+                };
                 let closed = first == 0 && index == statuses.len();
                 let room = high - low;
                 if room > 0.5 || (closed && room >= 0.5) {
@@ -308,7 +390,9 @@ fn gradient_window(case: &Case) -> Result<Vec<Part>, Error> {
     };
     let confidence = cell_confidence(case.confidence, cells.len());
     let values: Vec<f64> = kappas.iter().map(to_f64).collect();
-    let statuses = joint_statuses(sizes.len(), kappas.len(), &cells, |cell| gradient_status(cell, confidence));
+    let statuses = joint_statuses(sizes.len(), kappas.len(), &cells, |cell| {
+        gradient_status(cell, confidence)
+    });
     let (box_low, box_high) = (0.5 * values[0], 2.0 * values[values.len() - 1]);
     let certified = windows(&values, &statuses, |s| s == Status::Yes, box_low, box_high);
     let possible = windows(&values, &statuses, |s| s != Status::No, box_low, box_high);
@@ -341,10 +425,17 @@ fn gradient_window(case: &Case) -> Result<Vec<Part>, Error> {
     };
     let benign_count = statuses.iter().filter(|s| **s == Status::Yes).count();
     let mut parts = vec![rules::decided(
-        format!("an admissible window [c₁, c₂] of only benign cells, n ∈ {{{}}}", join(&sizes)),
+        format!(
+            "an admissible window [c₁, c₂] of only benign cells, n ∈ {{{}}}",
+            join(&sizes)
+        ),
         Rule::Existential,
         "some [c₁, c₂] ⊂ [0.5κ_min, 2κ_max], c₂ − c₁ ≥ 0.5",
-        Value::label(if certified.is_empty() { "none certified".to_string() } else { describe(&certified) }),
+        Value::label(if certified.is_empty() {
+            "none certified".to_string()
+        } else {
+            describe(&certified)
+        }),
         decision,
         format!(
             "{benign_count} of {} κ values benign for every n (Bonferroni over {} cells)",
@@ -354,12 +445,18 @@ fn gradient_window(case: &Case) -> Result<Vec<Part>, Error> {
     )];
     parts.push(rules::report(
         "predicted window of this schedule (κ_te, κ_fl)",
-        Value::label(format!("({}, {})", short(to_f64(&row.test)), short(row.flipped.to_f64()))),
+        Value::label(format!(
+            "({}, {})",
+            short(to_f64(&row.test)),
+            short(row.flipped.to_f64())
+        )),
         format!("κ_cl = {}", short(row.clean.to_f64())),
     ));
     for (index, &samples) in sizes.iter().enumerate() {
         let benign: Vec<f64> = (0..kappas.len())
-            .filter(|k| gradient_status(&cells[index * kappas.len() + k], confidence) == Status::Yes)
+            .filter(|k| {
+                gradient_status(&cells[index * kappas.len() + k], confidence) == Status::Yes
+            })
             .map(|k| values[k])
             .collect();
         parts.push(rules::report(
@@ -379,16 +476,29 @@ fn min_norm_window(case: &Case) -> Result<Vec<Part>, Error> {
     };
     let confidence = cell_confidence(case.confidence, cells.len());
     let values: Vec<f64> = kappas.iter().map(to_f64).collect();
-    let benign = joint_statuses(sizes.len(), kappas.len(), &cells, |cell| benign_status(cell, confidence));
-    let harmful = joint_statuses(sizes.len(), kappas.len(), &cells, |cell| harmful_status(cell, confidence));
+    let benign = joint_statuses(sizes.len(), kappas.len(), &cells, |cell| {
+        benign_status(cell, confidence)
+    });
+    let harmful = joint_statuses(sizes.len(), kappas.len(), &cells, |cell| {
+        harmful_status(cell, confidence)
+    });
     let (low, high) = (values[0], values[values.len() - 1]);
     // The easiest admissible pair takes the fewest cells: C = κ_max − 0.5, c = κ_min + 0.5.
     let (upper_constant, lower_constant) = (high - 0.5, low + 0.5);
     if lower_constant >= upper_constant {
-        return Ok(vec![rules::out_of_scope("admissible box", "the κ grid is too short for c < C")]);
+        return Ok(vec![rules::out_of_scope(
+            "admissible box",
+            "the κ grid is too short for c < C",
+        )]);
     }
-    let benign_side: Vec<Status> = (0..values.len()).filter(|k| values[*k] >= upper_constant).map(|k| benign[k]).collect();
-    let harmful_side: Vec<Status> = (0..values.len()).filter(|k| values[*k] <= lower_constant).map(|k| harmful[k]).collect();
+    let benign_side: Vec<Status> = (0..values.len())
+        .filter(|k| values[*k] >= upper_constant)
+        .map(|k| benign[k])
+        .collect();
+    let harmful_side: Vec<Status> = (0..values.len())
+        .filter(|k| values[*k] <= lower_constant)
+        .map(|k| harmful[k])
+        .collect();
     let all = benign_side.iter().chain(&harmful_side);
     let decision = if all.clone().all(|s| *s == Status::Yes) {
         Some(true)
@@ -406,7 +516,10 @@ fn min_norm_window(case: &Case) -> Result<Vec<Part>, Error> {
     let predicted = theory::threshold_row(2, &base.flip_rate, base.precision)?.min_norm;
     Ok(vec![
         rules::decided(
-            format!("admissible (c, C): κ ≥ C benign and κ ≤ c harmful, n ∈ {{{}}}", join(&sizes)),
+            format!(
+                "admissible (c, C): κ ≥ C benign and κ ≤ c harmful, n ∈ {{{}}}",
+                join(&sizes)
+            ),
             Rule::Existential,
             "some c < C, c ≥ κ_min + 0.5, C ≤ κ_max − 0.5",
             Value::label(format!(
@@ -423,7 +536,10 @@ fn min_norm_window(case: &Case) -> Result<Vec<Part>, Error> {
                 }
             )),
             decision,
-            format!("Bonferroni over {} cells; feasible ranges as shown when non-empty", cells.len()),
+            format!(
+                "Bonferroni over {} cells; feasible ranges as shown when non-empty",
+                cells.len()
+            ),
         ),
         rules::report(
             "predicted threshold κ* = 2/(1 − η)",
@@ -454,10 +570,13 @@ fn boundary_slope(case: &Case) -> Result<Vec<Part>, Error> {
             let row = &cells[index * kappas.len()..(index + 1) * kappas.len()];
             let intervals: Vec<Bounds> = row
                 .iter()
-                .map(|cell| clopper_pearson(cell.test.clean_errors(), cell.test.total(), confidence))
+                .map(|cell| {
+                    clopper_pearson(cell.test.clean_errors(), cell.test.total(), confidence)
+                })
                 .collect();
             let below = (0..row.len()).rev().find(|k| intervals[*k].lower > 0.25);
-            let above = below.and_then(|low| (low + 1..row.len()).find(|k| intervals[*k].upper < 0.25));
+            let above =
+                below.and_then(|low| (low + 1..row.len()).find(|k| intervals[*k].upper < 0.25));
             // One crossing: no cell below the bracket is already certainly below 1/4.
             let unique = below.is_some_and(|low| (0..low).all(|k| intervals[k].upper >= 0.25));
             match (below, above) {
@@ -465,7 +584,12 @@ fn boundary_slope(case: &Case) -> Result<Vec<Part>, Error> {
                     let dimension = base.dimension as f64;
                     let log_rho = |kappa: f64| 0.5 * (kappa * dimension / samples as f64).ln();
                     log_sizes.push((samples as f64).ln());
-                    brackets.push((log_rho(values[low]), log_rho(values[high]), values[low], values[high]));
+                    brackets.push((
+                        log_rho(values[low]),
+                        log_rho(values[high]),
+                        values[low],
+                        values[high],
+                    ));
                 }
                 _ => missing.push(samples),
             }
@@ -483,14 +607,25 @@ fn boundary_slope(case: &Case) -> Result<Vec<Part>, Error> {
         }
         let mid: Vec<f64> = brackets.iter().map(|(a, b, ..)| 0.5 * (a + b)).collect();
         let slope = ols_slope(&log_sizes, &mid);
-        let (lowest, highest) = extreme_slopes(&log_sizes, &brackets.iter().map(|(a, b, ..)| (*a, *b)).collect::<Vec<_>>());
+        let (lowest, highest) = extreme_slopes(
+            &log_sizes,
+            &brackets
+                .iter()
+                .map(|(a, b, ..)| (*a, *b))
+                .collect::<Vec<_>>(),
+        );
         parts.push(rules::equivalence(
             format!(
                 "{name}: slope of log ρ_b on log n (κ_b brackets {})",
-                brackets.iter().map(|(_, _, a, b)| format!("[{}, {}]", short(*a), short(*b))).collect::<Vec<_>>().join(", ")
+                brackets
+                    .iter()
+                    .map(|(_, _, a, b)| format!("[{}, {}]", short(*a), short(*b)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             &Band::absolute(-0.5, 0.15),
-            &Measured::new(slope, Bounds::new(lowest, highest)).with_sample_size(sizes.len() as u64),
+            &Measured::new(slope, Bounds::new(lowest, highest))
+                .with_sample_size(sizes.len() as u64),
         ));
     }
     Ok(parts)
@@ -517,7 +652,11 @@ fn short(value: f64) -> String {
 }
 
 fn join(values: &[usize]) -> String {
-    values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ")
+    values
+        .iter()
+        .map(|v| v.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn span(values: &[f64]) -> String {
@@ -535,19 +674,34 @@ pub(super) fn figures(suite: &Suite, tier: Tier) -> Result<Vec<Figure>, Error> {
         .cases
         .iter()
         .find(|case| case.claim == "ATT-22" && case.tier.runs_at(tier))
-        .or_else(|| suite.cases.iter().find(|case| case.claim == "ATT-20" && case.tier.runs_at(tier)))
+        .or_else(|| {
+            suite
+                .cases
+                .iter()
+                .find(|case| case.claim == "ATT-20" && case.tier.runs_at(tier))
+        })
     else {
         return Ok(Vec::new());
     };
     let base = Setting::from_parameters(&case.parameters)?;
-    let sizes: Vec<usize> = case.parameters.numbers("sample_sizes")?.into_iter().map(|n| n as usize).collect();
+    let sizes: Vec<usize> = case
+        .parameters
+        .numbers("sample_sizes")?
+        .into_iter()
+        .map(|n| n as usize)
+        .collect();
     let seeds = case_seeds(&case.seeds);
     let dimension = base.dimension as f64;
-    let (smallest, largest) = (*sizes.iter().min().unwrap_or(&20) as f64, *sizes.iter().max().unwrap_or(&40) as f64);
+    let (smallest, largest) = (
+        *sizes.iter().min().unwrap_or(&20) as f64,
+        *sizes.iter().max().unwrap_or(&40) as f64,
+    );
     // A geometric SNR grid covering κ from 0.5 at the largest n to 12 at the smallest.
     let (low, high) = ((0.5 / largest).sqrt(), (12.0 / smallest).sqrt());
     let steps = 24;
-    let snrs: Vec<f64> = (0..=steps).map(|k| low * (high / low).powf(k as f64 / steps as f64)).collect();
+    let snrs: Vec<f64> = (0..=steps)
+        .map(|k| low * (high / low).powf(k as f64 / steps as f64))
+        .collect();
     let row = theory::threshold_row(base.tokens, &base.flip_rate, base.precision)?;
     let mut drawn = Vec::new();
     for (name, predictor, boundaries) in [
@@ -556,7 +710,11 @@ pub(super) fn figures(suite: &Suite, tier: Tier) -> Result<Vec<Figure>, Error> {
             Predictor::Gradient,
             vec![("κ_te", to_f64(&row.test)), ("κ_fl", row.flipped.to_f64())],
         ),
-        ("min-norm", Predictor::MinNorm, vec![("κ*", to_f64(&row.min_norm))]),
+        (
+            "min-norm",
+            Predictor::MinNorm,
+            vec![("κ*", to_f64(&row.min_norm))],
+        ),
     ] {
         if predictor != Predictor::Gradient && base.tokens != 2 {
             continue;
@@ -567,7 +725,8 @@ pub(super) fn figures(suite: &Suite, tier: Tier) -> Result<Vec<Figure>, Error> {
                 let base = &base;
                 sizes.iter().map(move |&samples| {
                     let resized = base.resized(samples, base.dimension, base.tokens);
-                    let kappa = rational_from_f64_exact(samples as f64 * snr * snr).expect("finite κ");
+                    let kappa =
+                        rational_from_f64_exact(samples as f64 * snr * snr).expect("finite κ");
                     resized.with_scaled_snr(&kappa)
                 })
             })
@@ -578,13 +737,25 @@ pub(super) fn figures(suite: &Suite, tier: Tier) -> Result<Vec<Figure>, Error> {
             .collect::<Result<Vec<_>, _>>()?;
         let values: Vec<Vec<f64>> = cells
             .chunks(sizes.len())
-            .map(|row| row.iter().map(|cell| 1.0 - cell.test.clean_errors() as f64 / cell.test.total().max(1) as f64).collect())
+            .map(|row| {
+                row.iter()
+                    .map(|cell| {
+                        1.0 - cell.test.clean_errors() as f64 / cell.test.total().max(1) as f64
+                    })
+                    .collect()
+            })
             .collect();
         let mut series: Vec<Series> = boundaries
             .iter()
             .map(|(label, kappa)| Series {
-                label: format!("predicted boundary {label} = {}: SNR = √({label}/n)", short(*kappa)),
-                points: sizes.iter().map(|&n| (n as f64, (kappa / n as f64).sqrt())).collect(),
+                label: format!(
+                    "predicted boundary {label} = {}: SNR = √({label}/n)",
+                    short(*kappa)
+                ),
+                points: sizes
+                    .iter()
+                    .map(|&n| (n as f64, (kappa / n as f64).sqrt()))
+                    .collect(),
                 style: Style::Dashed,
             })
             .collect();
@@ -600,15 +771,30 @@ pub(super) fn figures(suite: &Suite, tier: Tier) -> Result<Vec<Figure>, Error> {
             .collect();
         if !misfit.is_empty() {
             series.push(Series {
-                label: "cells with a misfit training label (flipped samples attend the signal)".into(),
+                label: "cells with a misfit training label (flipped samples attend the signal)"
+                    .into(),
                 points: misfit,
                 style: Style::Points,
             });
         }
-        let claim = if predictor == Predictor::Gradient { "ATT-20/22" } else { "ATT-21/22" };
+        let claim = if predictor == Predictor::Gradient {
+            "ATT-20/22"
+        } else {
+            "ATT-21/22"
+        };
         drawn.push(Figure {
-            name: format!("attention_benign_phase_{}", if predictor == Predictor::Gradient { "gradient_descent" } else { "min_norm" }),
-            title: format!("{claim}: clean test accuracy of {name} over (n, SNR), d = {}", base.dimension),
+            name: format!(
+                "attention_benign_phase_{}",
+                if predictor == Predictor::Gradient {
+                    "gradient_descent"
+                } else {
+                    "min_norm"
+                }
+            ),
+            title: format!(
+                "{claim}: clean test accuracy of {name} over (n, SNR), d = {}",
+                base.dimension
+            ),
             x_label: "training samples n".into(),
             y_label: format!("SNR = ρ/√d (d = {dimension})"),
             x_scale: Scale::Linear,
@@ -632,31 +818,57 @@ pub(super) fn figures(suite: &Suite, tier: Tier) -> Result<Vec<Figure>, Error> {
 /// share of test samples attending their signal, after two GD steps over κ (ATT-9, ATT-11).
 fn signal_attention(base: &Setting, seeds: &[u64]) -> Result<Figure, Error> {
     let samples = base.samples.min(40);
-    let setting = base.resized(samples, base.dimension.max(25 * samples * samples), base.tokens);
+    let setting = base.resized(
+        samples,
+        base.dimension.max(25 * samples * samples),
+        base.tokens,
+    );
     let kappas: Vec<f64> = (1..=48).map(|k| 0.25 * k as f64).collect();
     let curves = kappas
         .par_iter()
         .map(|&kappa| -> Result<(f64, f64, f64), Error> {
-            let at = setting.clone().with_scaled_snr(&rational_from_f64_exact(kappa).expect("finite κ"));
+            let at = setting
+                .clone()
+                .with_scaled_snr(&rational_from_f64_exact(kappa).expect("finite κ"));
             let (mut clean, mut flipped, mut test) = ((0.0, 0usize), (0.0, 0usize), (0u64, 0u64));
             for &seed in seeds {
                 let run = runs::gradient_run(&at, Simulator::Gram, seed)?;
                 for outcome in runs::training_outcomes(&run) {
-                    let slot = if outcome.flipped { &mut flipped } else { &mut clean };
+                    let slot = if outcome.flipped {
+                        &mut flipped
+                    } else {
+                        &mut clean
+                    };
                     slot.0 += outcome.signal_weight;
                     slot.1 += 1;
                 }
                 let weights = &run.trajectory.iterates[2];
                 let mut stream = data::test_stream(&at, Simulator::Gram, seed);
-                let sampler = data::TestSampler::new(&run.dataset, at.flip_rate_f64(), at.signal_position, &weights.attention, &weights.value);
+                let sampler = data::TestSampler::new(
+                    &run.dataset,
+                    at.flip_rate_f64(),
+                    at.signal_position,
+                    &weights.attention,
+                    &weights.value,
+                );
                 for _ in 0..200 {
                     let input = sampler.draw(&mut stream);
                     test.0 += u64::from(attends_signal(&input.logits, input.signal_slot));
                     test.1 += 1;
                 }
             }
-            let share = |(sum, count): (f64, usize)| if count == 0 { f64::NAN } else { sum / count as f64 };
-            Ok((share(clean), share(flipped), test.0 as f64 / test.1.max(1) as f64))
+            let share = |(sum, count): (f64, usize)| {
+                if count == 0 {
+                    f64::NAN
+                } else {
+                    sum / count as f64
+                }
+            };
+            Ok((
+                share(clean),
+                share(flipped),
+                test.0 as f64 / test.1.max(1) as f64,
+            ))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let row = theory::threshold_row(setting.tokens, &setting.flip_rate, setting.precision)?;
@@ -677,7 +889,11 @@ fn signal_attention(base: &Setting, seeds: &[u64]) -> Result<Figure, Error> {
             style: Style::Points,
         },
     ];
-    for (label, kappa) in [("κ_cl", row.clean.to_f64()), ("κ_te", to_f64(&row.test)), ("κ_fl", row.flipped.to_f64())] {
+    for (label, kappa) in [
+        ("κ_cl", row.clean.to_f64()),
+        ("κ_te", to_f64(&row.test)),
+        ("κ_fl", row.flipped.to_f64()),
+    ] {
         series.push(Series {
             label: format!("{label} = {}", short(kappa)),
             points: vec![(kappa, 0.0), (kappa, 1.0)],
@@ -720,7 +936,10 @@ mod tests {
     fn extreme_slopes_bracket_the_midpoint_slope() {
         let x = [0.0, 1.0, 2.0];
         let (low, high) = extreme_slopes(&x, &[(0.0, 0.1), (1.0, 1.1), (2.0, 2.1)]);
-        assert!((low - 0.95).abs() < 1e-12 && (high - 1.05).abs() < 1e-12, "{low} {high}");
+        assert!(
+            (low - 0.95).abs() < 1e-12 && (high - 1.05).abs() < 1e-12,
+            "{low} {high}"
+        );
     }
 
     #[test]

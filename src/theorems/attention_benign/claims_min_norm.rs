@@ -9,7 +9,9 @@ use num_rational::BigRational;
 use num_traits::One;
 use rand::RngExt;
 
-use super::claims_steps::{Candidate, broken, rate, residual_part, scaled_snrs, tightest, token_counts};
+use super::claims_steps::{
+    Candidate, broken, exceeds, rate, residual_part, scaled_snrs, tightest, token_counts,
+};
 use super::closed_form::GridData;
 use super::data::Dataset;
 use super::min_norm::{
@@ -101,7 +103,10 @@ fn two_tokens(setting: &Setting) -> Option<Part> {
     (setting.tokens != 2).then(|| {
         rules::out_of_scope(
             "token patterns",
-            format!("the pattern costs of §7.2 are derived for T = 2, not T = {}", setting.tokens),
+            format!(
+                "the pattern costs of §7.2 are derived for T = 2, not T = {}",
+                setting.tokens
+            ),
         )
     })
 }
@@ -109,8 +114,14 @@ fn two_tokens(setting: &Setting) -> Option<Part> {
 /// The exact class-pattern costs of a training set, shared (they depend on ρ only
 /// through the number of classes that use their signal, so the noise part is memoized
 /// per draw).
-fn exact_class_costs(setting: &Setting, seed: u64) -> Result<Arc<Vec<(ClassPattern, BigRational)>>, Error> {
-    let noise_key = format!("attention mn exact noise {}|seed={seed}", setting.data_key(Simulator::Gram));
+fn exact_class_costs(
+    setting: &Setting,
+    seed: u64,
+) -> Result<Arc<Vec<(ClassPattern, BigRational)>>, Error> {
+    let noise_key = format!(
+        "attention mn exact noise {}|seed={seed}",
+        setting.data_key(Simulator::Gram)
+    );
     let dataset = runs::dataset(setting, Simulator::Gram, seed)?;
     let zero_signal = memo::shared(&noise_key, || {
         let grid = GridData::of(&dataset)?;
@@ -124,7 +135,10 @@ fn exact_class_costs(setting: &Setting, seed: u64) -> Result<Arc<Vec<(ClassPatte
             .iter()
             .map(|(pattern, noise_cost)| {
                 let classes = signal_classes(&dataset, &signal_pickers(&dataset, pattern));
-                (*pattern, noise_cost + &inverse * BigRational::from_integer((classes as i64).into()))
+                (
+                    *pattern,
+                    noise_cost + &inverse * BigRational::from_integer((classes as i64).into()),
+                )
             })
             .collect(),
     ))
@@ -134,7 +148,8 @@ fn exact_class_costs(setting: &Setting, seed: u64) -> Result<Arc<Vec<(ClassPatte
 fn signal_classes(dataset: &Dataset, pickers: &[bool]) -> usize {
     (0..2)
         .filter(|class| {
-            (0..dataset.samples).any(|i| pickers[i] && super::data::class_index(dataset.clean_labels[i]) == *class)
+            (0..dataset.samples)
+                .any(|i| pickers[i] && super::data::class_index(dataset.clean_labels[i]) == *class)
         })
         .count()
 }
@@ -164,7 +179,8 @@ fn reduction(case: &Case) -> Result<Vec<Part>, Error> {
             let costs = exact_class_costs(&setting, seed)?;
             let (pattern, minimum) = best_exact(&costs);
             let minimum = to_f64(&minimum);
-            let direction = min_norm::max_margin_attention(&dataset, &signal_pickers(&dataset, &pattern))?;
+            let direction =
+                min_norm::max_margin_attention(&dataset, &signal_pickers(&dataset, &pattern))?;
             let mut previous: Option<f64> = None;
             for exponent in 0..=largest {
                 let radius = 2f64.powi(exponent);
@@ -175,7 +191,10 @@ fn reduction(case: &Case) -> Result<Vec<Part>, Error> {
                     Error::Numerical(format!("the averaged-token SVM is infeasible at {label}"))
                 })?;
                 let ratio = value / minimum;
-                if lower_gap.as_ref().is_none_or(|(current, _)| ratio < *current) {
+                if lower_gap
+                    .as_ref()
+                    .is_none_or(|(current, _)| ratio < *current)
+                {
                     lower_gap = Some((ratio, label.clone()));
                 }
                 if let Some(before) = previous {
@@ -187,7 +206,10 @@ fn reduction(case: &Case) -> Result<Vec<Part>, Error> {
                 previous = Some(value);
                 if exponent == largest {
                     let gap = (ratio - 1.0).abs();
-                    if final_gap.as_ref().is_none_or(|(current, ..)| gap > *current) {
+                    if final_gap
+                        .as_ref()
+                        .is_none_or(|(current, ..)| gap > *current)
+                    {
                         final_gap = Some((gap, ratio, label));
                     }
                 }
@@ -203,7 +225,9 @@ fn reduction(case: &Case) -> Result<Vec<Part>, Error> {
         }
         if let Some((rise, label)) = increase {
             parts.push(rules::upper_bound(
-                format!("largest relative rise of SVM(R·p_mm) from R to 2R ({label}): non-increasing"),
+                format!(
+                    "largest relative rise of SVM(R·p_mm) from R to 2R ({label}): non-increasing"
+                ),
                 Bounds::point(1e-9),
                 Strictness::NonStrict,
                 &Measured::point(rise),
@@ -217,7 +241,10 @@ fn reduction(case: &Case) -> Result<Vec<Part>, Error> {
             ));
         }
     } else {
-        parts.push(rules::out_of_scope("pattern bound", "the 9-pattern minimum is derived for T = 2"));
+        parts.push(rules::out_of_scope(
+            "pattern bound",
+            "the 9-pattern minimum is derived for T = 2",
+        ));
     }
     // Realisability at every T of the case.
     let (mut realised, mut tried) = (0u64, 0u64);
@@ -228,14 +255,25 @@ fn reduction(case: &Case) -> Result<Vec<Part>, Error> {
             let dataset = runs::dataset(&resized, Simulator::Gram, seed)?;
             let mut stream = case.random_stream(seed * 100 + tokens as u64);
             for _ in 0..patterns {
-                let slots: Vec<usize> = (0..dataset.samples).map(|_| stream.random_range(0..tokens)).collect();
+                let slots: Vec<usize> = (0..dataset.samples)
+                    .map(|_| stream.random_range(0..tokens))
+                    .collect();
                 tried += 1;
-                realised += u64::from(min_norm::realises_pattern(&min_norm::selection_differences(&dataset, &slots))?);
+                realised += u64::from(min_norm::realises_pattern(
+                    &min_norm::selection_differences(&dataset, &slots),
+                )?);
             }
         }
     }
     parts.push(rules::stated_count(
-        format!("p̄ = Δᵀ(ΔΔᵀ)⁻¹1 gives every gap exactly 1, T ∈ {{{}}}", token_counts(case)?.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ")),
+        format!(
+            "p̄ = Δᵀ(ΔΔᵀ)⁻¹1 gives every gap exactly 1, T ∈ {{{}}}",
+            token_counts(case)?
+                .iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         "every random pattern, in exact rationals",
         realised,
         tried,
@@ -252,7 +290,10 @@ fn exact_costs(case: &Case) -> Result<Vec<Part>, Error> {
     if base.samples > 16 {
         return Ok(vec![rules::out_of_scope(
             "full enumeration",
-            format!("2ⁿ patterns at n = {} is beyond the enumeration limit n ≤ 16", base.samples),
+            format!(
+                "2ⁿ patterns at n = {} is beyond the enumeration limit n ≤ 16",
+                base.samples
+            ),
         )]);
     }
     let seeds = case_seeds(&case.seeds);
@@ -276,24 +317,44 @@ fn exact_costs(case: &Case) -> Result<Vec<Part>, Error> {
                 let noise = match noise_costs.get(&mask) {
                     Some(cost) => cost.clone(),
                     None => {
-                        let cost = pattern_cost(&gram, &dataset.labels, &dataset.clean_labels, &zero, &pickers)?;
+                        let cost = pattern_cost(
+                            &gram,
+                            &dataset.labels,
+                            &dataset.clean_labels,
+                            &zero,
+                            &pickers,
+                        )?;
                         noise_costs.insert(mask, cost.clone());
                         cost
                     }
                 };
                 let classes = signal_classes(&dataset, &pickers);
-                let cost = noise.map(|noise| noise + &inverse * BigRational::from_integer((classes as i64).into()));
+                let cost = noise.map(|noise| {
+                    noise + &inverse * BigRational::from_integer((classes as i64).into())
+                });
                 // The generic QP on the pattern's signed tokens y_i x_{i,α_i}.
                 let chosen = min_norm::chosen_slots(&dataset, &pickers);
                 let vectors: Vec<Vec<f64>> = (0..samples)
-                    .map(|i| dataset.token(i, chosen[i]).iter().map(|x| x * f64::from(dataset.labels[i])).collect())
+                    .map(|i| {
+                        dataset
+                            .token(i, chosen[i])
+                            .iter()
+                            .map(|x| x * f64::from(dataset.labels[i]))
+                            .collect()
+                    })
                     .collect();
                 let generic = generic_svm(&vectors)?;
                 match (&cost, generic) {
                     (Some(exact), Some(value)) => {
                         let gap = (value / to_f64(exact) - 1.0).abs();
-                        if !(gap <= worst_qp.0) {
-                            worst_qp = (gap, format!("seed {seed}, κ = {}, mask {mask:#b}", format_rational(&kappa)));
+                        if exceeds(gap, worst_qp.0) {
+                            worst_qp = (
+                                gap,
+                                format!(
+                                    "seed {seed}, κ = {}, mask {mask:#b}",
+                                    format_rational(&kappa)
+                                ),
+                            );
                         }
                     }
                     (None, None) => {}
@@ -308,10 +369,10 @@ fn exact_costs(case: &Case) -> Result<Vec<Part>, Error> {
             let (minimum, argmin) = best.expect("the all-noise pattern is feasible");
             let class_costs = class_pattern_costs(&dataset, &gram, &inverse)?;
             let (pattern, class_minimum) = best_exact(&class_costs);
-            let class_mask = signal_pickers(&dataset, &pattern)
-                .iter()
-                .enumerate()
-                .fold(0u32, |mask, (i, picks)| if *picks { mask | (1 << i) } else { mask });
+            let class_mask = signal_pickers(&dataset, &pattern).iter().enumerate().fold(
+                0u32,
+                |mask, (i, picks)| if *picks { mask | (1 << i) } else { mask },
+            );
             instances += 1;
             equal_minima += u64::from(minimum == class_minimum);
             same_argmin += u64::from(argmin == class_mask);
@@ -319,7 +380,10 @@ fn exact_costs(case: &Case) -> Result<Vec<Part>, Error> {
     }
     Ok(vec![
         rules::upper_bound(
-            format!("exact pattern cost vs Clarabel, every pattern, relative (worst: {})", worst_qp.1),
+            format!(
+                "exact pattern cost vs Clarabel, every pattern, relative (worst: {})",
+                worst_qp.1
+            ),
             Bounds::point(1e-9),
             Strictness::NonStrict,
             &Measured::point(worst_qp.0).with_seeds(&seeds),
@@ -334,7 +398,10 @@ fn exact_costs(case: &Case) -> Result<Vec<Part>, Error> {
         rules::exact_predicate(
             "min over the 9 class-level patterns = min over all 2ⁿ patterns",
             "equal as rationals, every (κ, seed)",
-            Value::Count { hits: equal_minima, total: instances },
+            Value::Count {
+                hits: equal_minima,
+                total: instances,
+            },
             equal_minima == instances,
         ),
         rules::stated_count(
@@ -352,7 +419,8 @@ fn selection_threshold(case: &Case) -> Result<Vec<Part>, Error> {
     if let Some(part) = broken(&base).or_else(|| two_tokens(&base)) {
         return Ok(vec![part]);
     }
-    if let Some(reason) = base.large_dimension_break(&case.parameters.rational("dimension_ratio")?) {
+    if let Some(reason) = base.large_dimension_break(&case.parameters.rational("dimension_ratio")?)
+    {
         return Ok(vec![rules::out_of_scope("large dimension", reason)]);
     }
     let seeds = case_seeds(&case.seeds);
@@ -366,11 +434,19 @@ fn selection_threshold(case: &Case) -> Result<Vec<Part>, Error> {
             let tallies = dataset.class_tallies();
             let (pattern, _) = best_exact(&exact_class_costs(&setting, seed)?);
             for class in 0..2 {
-                match theory::side(&theory::min_norm_rule(&tallies[class]), &r, &setting.threshold_margin) {
+                match theory::side(
+                    &theory::min_norm_rule(&tallies[class]),
+                    &r,
+                    &setting.threshold_margin,
+                ) {
                     Side::InMargin => excluded += 1,
                     side => {
                         judged += 1;
-                        let predicted = if side == Side::Above { ClassChoice::Clean } else { ClassChoice::Noise };
+                        let predicted = if side == Side::Above {
+                            ClassChoice::Clean
+                        } else {
+                            ClassChoice::Noise
+                        };
                         if pattern[class] == predicted {
                             agreeing += 1;
                         } else {
@@ -390,13 +466,19 @@ fn selection_threshold(case: &Case) -> Result<Vec<Part>, Error> {
     let row = theory::threshold_row(2, &flip_rate, base.precision)?;
     let label = "class uses its signal iff ρ²n_c^cl/d > 1 (exact enumeration), outside the margin";
     let mut parts = vec![if judged == 0 {
-        rules::out_of_scope(label, "every class lies within the margin of ρ²n_c^cl/d = 1")
+        rules::out_of_scope(
+            label,
+            "every class lies within the margin of ρ²n_c^cl/d = 1",
+        )
     } else {
         rules::decided(
             label,
             Rule::Phase,
             "all judged classes",
-            Value::Count { hits: agreeing, total: judged },
+            Value::Count {
+                hits: agreeing,
+                total: judged,
+            },
             Some(agreeing == judged),
             if disagreements.is_empty() {
                 format!("{agreeing} of {judged}")
@@ -411,20 +493,25 @@ fn selection_threshold(case: &Case) -> Result<Vec<Part>, Error> {
             "within the margin of ρ²n_c^cl/d = 1",
         ));
     }
-    parts.extend([
-        rules::exact_predicate(
-            format!("κ* = 2/(1 − η) ≤ κ_te = 2/(1 − 2η)² at η = {}", format_rational(&flip_rate)),
-            "κ* ≤ κ_te",
-            Value::Exact(row.min_norm.clone()),
-            row.min_norm <= row.test,
+    parts.extend([rules::exact_predicate(
+        format!(
+            "κ* = 2/(1 − η) ≤ κ_te = 2/(1 − 2η)² at η = {}",
+            format_rational(&flip_rate)
         ),
-    ]);
+        "κ* ≤ κ_te",
+        Value::Exact(row.min_norm.clone()),
+        row.min_norm <= row.test,
+    )]);
     Ok(parts)
 }
 
 /// The pooled min-norm test tally over seeds whose optimal pattern is `wanted`, with the
 /// seeds that were excluded.
-fn pooled_min_norm(case: &Case, setting: &Setting, wanted: ClassPattern) -> Result<(TestTally, Vec<u64>, Vec<u64>), Error> {
+fn pooled_min_norm(
+    case: &Case,
+    setting: &Setting,
+    wanted: ClassPattern,
+) -> Result<(TestTally, Vec<u64>, Vec<u64>), Error> {
     let mut pooled = TestTally::default();
     let (mut used, mut excluded) = (Vec::new(), Vec::new());
     for seed in case_seeds(&case.seeds) {
@@ -435,7 +522,13 @@ fn pooled_min_norm(case: &Case, setting: &Setting, wanted: ClassPattern) -> Resu
         }
         used.push(seed);
         let tally = match case.parameters.text("min_norm_object")?.as_str() {
-            "balls" => runs::ball_test(setting, Simulator::Gram, seed, case.parameters.number("attention_radius")?, setting.test_samples)?,
+            "balls" => runs::ball_test(
+                setting,
+                Simulator::Gram,
+                seed,
+                case.parameters.number("attention_radius")?,
+                setting.test_samples,
+            )?,
             _ => *runs::min_norm_test(setting, Simulator::Gram, seed, setting.test_samples)?,
         };
         pooled = pooled.merged(&tally);
@@ -451,16 +544,24 @@ fn harmful_pattern(case: &Case) -> Result<Vec<Part>, Error> {
     let mut parts = Vec::new();
     for kappa in scaled_snrs(case)? {
         let setting = base.clone().with_scaled_snr(&kappa);
-        let (pooled, used, excluded) = pooled_min_norm(case, &setting, [ClassChoice::Noise, ClassChoice::Noise])?;
+        let (pooled, used, excluded) =
+            pooled_min_norm(case, &setting, [ClassChoice::Noise, ClassChoice::Noise])?;
         let name = format!("κ = {}", format_rational(&kappa));
         if used.is_empty() {
-            parts.push(rules::out_of_scope(name, "no seed has the all-noise optimal pattern"));
+            parts.push(rules::out_of_scope(
+                name,
+                "no seed has the all-noise optimal pattern",
+            ));
             continue;
         }
-        for (what, errors) in [("err_cl", pooled.clean_errors()), ("err", pooled.noisy_errors())] {
+        for (what, errors) in [
+            ("err_cl", pooled.clean_errors()),
+            ("err", pooled.noisy_errors()),
+        ] {
             parts.push(rules::equivalence(
                 format!("{name}, all-noise pattern: {what}"),
-                &Band::absolute(0.5, 0.01).described(Value::Exact(crate::exact::ratio(1, 2)), "1/2 ± 0.01"),
+                &Band::absolute(0.5, 0.01)
+                    .described(Value::Exact(crate::exact::ratio(1, 2)), "1/2 ± 0.01"),
                 &rate(errors, pooled.total(), case.confidence, &used),
             ));
         }
@@ -506,22 +607,36 @@ fn benign_pattern(case: &Case) -> Result<Vec<Part>, Error> {
             let dataset = &solved.0;
             let grid = GridData::of(dataset)?;
             let geometry = benign_geometry(dataset, &grid)?;
-            let error = crate::exact::certify(precision, |bits| certified_benign_error(&geometry, bits).map(|pair| pair.0))?;
-            let bound = crate::exact::certify(precision, |bits| certified_benign_error(&geometry, bits).map(|pair| pair.1))?;
+            let error = crate::exact::certify(precision, |bits| {
+                certified_benign_error(&geometry, bits).map(|pair| pair.0)
+            })?;
+            let bound = crate::exact::certify(precision, |bits| {
+                certified_benign_error(&geometry, bits).map(|pair| pair.1)
+            })?;
             let tally = runs::min_norm_test(&setting, Simulator::Gram, seed, setting.test_samples)?;
             let seeds = [seed];
             let measured = rate(tally.clean_errors(), tally.total(), case.confidence, &seeds);
             let band = Band::absolute_around(&error, 0.005);
             agreement.push((
                 (band.upper - measured.interval.upper).min(measured.interval.lower - band.lower),
-                rules::equivalence(format!("{name}: Monte Carlo err_cl vs the certified value"), &band, &measured),
+                rules::equivalence(
+                    format!("{name}: Monte Carlo err_cl vs the certified value"),
+                    &band,
+                    &measured,
+                ),
             ));
-            bounds.push((bound.lower_f64() - error.upper_f64(), rules::certified(
-                format!("{name}: certified err_cl ≤ Φ̄(min_c b_cρ/‖q‖) = {}", Value::Enclosure(bound.clone())),
-                "err_cl ≤ Φ̄(min_c b_cρ/‖q‖)",
-                &error,
-                min_norm::certainly_below(&error, &bound),
-            )));
+            bounds.push((
+                bound.lower_f64() - error.upper_f64(),
+                rules::certified(
+                    format!(
+                        "{name}: certified err_cl ≤ Φ̄(min_c b_cρ/‖q‖) = {}",
+                        Value::Enclosure(bound.clone())
+                    ),
+                    "err_cl ≤ Φ̄(min_c b_cρ/‖q‖)",
+                    &error,
+                    min_norm::certainly_below(&error, &bound),
+                ),
+            ));
             let tallies = dataset.class_tallies();
             let approximate = min_norm::approximate_signal_logits(&setting.ratio(), &tallies);
             for class in (0..2).filter(|_| small_dimension.is_none()) {
@@ -529,7 +644,10 @@ fn benign_pattern(case: &Case) -> Result<Vec<Part>, Error> {
                 coefficients.push((
                     0.05 - (ratio - 1.0).abs(),
                     rules::equivalence(
-                        format!("{name}, class {}: b_cρ(1 + rn_c)/(rD_c)", if class == 0 { "+" } else { "−" }),
+                        format!(
+                            "{name}, class {}: b_cρ(1 + rn_c)/(rD_c)",
+                            if class == 0 { "+" } else { "−" }
+                        ),
                         &Band::relative(1.0, 0.05),
                         &Measured::point(ratio),
                     ),
@@ -551,7 +669,10 @@ fn benign_pattern(case: &Case) -> Result<Vec<Part>, Error> {
         parts.extend(tightest(group));
     }
     if let Some(reason) = small_dimension {
-        parts.push(rules::out_of_scope("(c) b_cρ against rD_c/(1 + rn_c)", reason));
+        parts.push(rules::out_of_scope(
+            "(c) b_cρ against rD_c/(1 + rn_c)",
+            reason,
+        ));
     }
     if !excluded.is_empty() {
         parts.push(rules::out_of_scope(
@@ -560,7 +681,10 @@ fn benign_pattern(case: &Case) -> Result<Vec<Part>, Error> {
         ));
     }
     if parts.is_empty() {
-        parts.push(rules::out_of_scope("benign pattern", "no run has the benign optimal pattern"));
+        parts.push(rules::out_of_scope(
+            "benign pattern",
+            "no run has the benign optimal pattern",
+        ));
     }
     Ok(parts)
 }

@@ -5,7 +5,10 @@
 use num_rational::BigRational;
 use num_traits::{One, Signed, Zero};
 
-use super::claims_steps::{Candidate, broken, one_sided_rate, rate, residual_part, scaled_snrs, simulators, tightest, token_counts};
+use super::claims_steps::{
+    Candidate, broken, one_sided_rate, rate, residual_part, scaled_snrs, simulators, tightest,
+    token_counts,
+};
 use super::closed_form::{self, GridData};
 use super::data::{ClassTally, class_label};
 use super::model::{self, Tokens};
@@ -40,7 +43,12 @@ pub(super) static CLAIMS: [ClaimInfo; 6] = [
         "CF (exact rationals, certified surds)",
         "z_te = 1/ν²;  q_cl(z_te) = 1/ν − 1 ≥ 0;  q_fl(z_te) = −1/ν − 1 < 0",
         TierRule::Quick,
-        with_setting!["token_counts", "flip_rates", "largest_token_count", "asymptotic_token_count"],
+        with_setting![
+            "token_counts",
+            "flip_rates",
+            "largest_token_count",
+            "asymptotic_token_count"
+        ],
     ),
     claim(
         "ATT-11",
@@ -174,7 +182,13 @@ fn readable(kappa: &BigRational) -> String {
 
 /// The rule a sample follows after step two: Some(true) attends signal, Some(false)
 /// attends noise, None not judged (in the margin or D_c ≤ 0).
-fn training_rule(tokens: usize, tally: &ClassTally, flipped: bool, r: &BigRational, margin: &BigRational) -> Option<bool> {
+fn training_rule(
+    tokens: usize,
+    tally: &ClassTally,
+    flipped: bool,
+    r: &BigRational,
+    margin: &BigRational,
+) -> Option<bool> {
     if tally.agreement() <= 0 {
         return None;
     }
@@ -239,13 +253,20 @@ impl TestFollowing {
                 )
             })
             .collect();
-        tightest(candidates).unwrap_or_else(|| rules::out_of_scope(label, "no class outside the margin"))
+        tightest(candidates)
+            .unwrap_or_else(|| rules::out_of_scope(label, "no class outside the margin"))
     }
 }
 
 /// Test tally of one phase run.
 fn test_of(phase: &PhaseRun, run: &GradientRun) -> Result<std::sync::Arc<TestTally>, Error> {
-    runs::test_of(run, &phase.setting, phase.simulator, phase.seed, phase.setting.test_samples)
+    runs::test_of(
+        run,
+        &phase.setting,
+        phase.simulator,
+        phase.seed,
+        phase.setting.test_samples,
+    )
 }
 
 fn attention_rules(case: &Case) -> Result<Vec<Part>, Error> {
@@ -253,7 +274,11 @@ fn attention_rules(case: &Case) -> Result<Vec<Part>, Error> {
         // κ_x(1 ± 0.15) for the three balanced thresholds.
         let row = theory::threshold_row(setting.tokens, &setting.flip_rate, setting.precision)?;
         let mut values = Vec::new();
-        for kappa in [row.clean.to_f64(), crate::exact::to_f64(&row.test), row.flipped.to_f64()] {
+        for kappa in [
+            row.clean.to_f64(),
+            crate::exact::to_f64(&row.test),
+            row.flipped.to_f64(),
+        ] {
             for factor in [0.85, 1.15] {
                 values.push(rational_from_f64_exact(kappa * factor).expect("finite κ"));
             }
@@ -273,7 +298,13 @@ fn attention_rules(case: &Case) -> Result<Vec<Part>, Error> {
         let r = phase.setting.judging_ratio();
         let margin = &phase.setting.threshold_margin;
         for (sample, outcome) in runs::training_outcomes(&run).iter().enumerate() {
-            match training_rule(phase.setting.tokens, &tallies[outcome.class], outcome.flipped, &r, margin) {
+            match training_rule(
+                phase.setting.tokens,
+                &tallies[outcome.class],
+                outcome.flipped,
+                &r,
+                margin,
+            ) {
                 None => excluded += 1,
                 Some(signal) => {
                     judged += 1;
@@ -284,7 +315,11 @@ fn attention_rules(case: &Case) -> Result<Vec<Part>, Error> {
                             "{}: sample {sample} ({}) attends {}",
                             phase.label,
                             if outcome.flipped { "flipped" } else { "clean" },
-                            if outcome.attends_signal { "signal" } else { "noise" }
+                            if outcome.attends_signal {
+                                "signal"
+                            } else {
+                                "noise"
+                            }
                         ));
                     }
                 }
@@ -294,14 +329,25 @@ fn attention_rules(case: &Case) -> Result<Vec<Part>, Error> {
         for class in 0..2 {
             if let Some(signal) = test_rule(&tallies[class], &r, margin) {
                 let outcome = &test.classes[class];
-                let followers = if signal { outcome.attends_signal } else { outcome.total - outcome.attends_signal };
-                tests.add(&format!("{}, class {}", phase.group, sign_name(class)), followers, outcome.total);
+                let followers = if signal {
+                    outcome.attends_signal
+                } else {
+                    outcome.total - outcome.attends_signal
+                };
+                tests.add(
+                    &format!("{}, class {}", phase.group, sign_name(class)),
+                    followers,
+                    outcome.total,
+                );
             }
         }
     }
     let label = "training samples outside the margin follow their §6.3 rule, every seed";
     let mut parts = vec![if judged == 0 {
-        rules::out_of_scope(label, "every training sample lies within the margin of its threshold")
+        rules::out_of_scope(
+            label,
+            "every training sample lies within the margin of its threshold",
+        )
     } else {
         rules::decided(
             label,
@@ -315,11 +361,18 @@ fn attention_rules(case: &Case) -> Result<Vec<Part>, Error> {
             if failures.is_empty() {
                 format!("{following} of {judged}")
             } else {
-                format!("{following} of {judged}; first failures: {}", failures.join("; "))
+                format!(
+                    "{following} of {judged}; first failures: {}",
+                    failures.join("; ")
+                )
             },
         )
     }];
-    parts.push(tests.part("test samples following the class rule rD_c² ≷ n_c", case.confidence, &seeds));
+    parts.push(tests.part(
+        "test samples following the class rule rD_c² ≷ n_c",
+        case.confidence,
+        &seeds,
+    ));
     if excluded > 0 {
         parts.push(rules::out_of_scope(
             format!("{excluded} training samples"),
@@ -369,9 +422,16 @@ fn exact_thresholds(case: &Case) -> Result<Vec<Part>, Error> {
         }
     }
     parts.push(rules::exact_predicate(
-        format!("κ_cl ≤ κ_te < κ_fl by exact signs at z_te, T ∈ {{{}}}, {} values of η", join(&tokens_list), flip_rates.len()),
+        format!(
+            "κ_cl ≤ κ_te < κ_fl by exact signs at z_te, T ∈ {{{}}}, {} values of η",
+            join(&tokens_list),
+            flip_rates.len()
+        ),
         "q_cl(z_te) = 1/ν − 1 ≥ 0 (= 0 iff η = 0), q_fl(z_te) = −1/ν − 1 < 0",
-        Value::Count { hits: ordered, total },
+        Value::Count {
+            hits: ordered,
+            total,
+        },
         ordered == total && failures.is_empty(),
     ));
     let zero_count = tokens_list.len() as u64 * u64::from(flip_rates.iter().any(Zero::is_zero));
@@ -379,7 +439,10 @@ fn exact_thresholds(case: &Case) -> Result<Vec<Part>, Error> {
         parts.push(rules::exact_predicate(
             "η = 0: κ_cl = κ_te = κ* = 2 exactly (a rational root)",
             "= 2 for every T",
-            Value::Count { hits: equalities, total: zero_count },
+            Value::Count {
+                hits: equalities,
+                total: zero_count,
+            },
             equalities == zero_count,
         ));
     }
@@ -405,11 +468,20 @@ fn exact_thresholds(case: &Case) -> Result<Vec<Part>, Error> {
     let mut gaps = Vec::new();
     for tokens in 2..=largest {
         let row = theory::threshold_row(tokens, &flip_rate, precision)?;
-        let gap = row.flipped.enclosure(precision).sub(&Interval::from_rational(&row.test, precision));
-        gaps.push((format!("T = {tokens}"), Bounds::new(gap.lower_f64(), gap.upper_f64())));
+        let gap = row
+            .flipped
+            .enclosure(precision)
+            .sub(&Interval::from_rational(&row.test, precision));
+        gaps.push((
+            format!("T = {tokens}"),
+            Bounds::new(gap.lower_f64(), gap.upper_f64()),
+        ));
     }
     parts.push(rules::monotone(
-        format!("κ_fl − κ_te at η = {}, T = 2 … {largest}", format_rational(&flip_rate)),
+        format!(
+            "κ_fl − κ_te at η = {}, T = 2 … {largest}",
+            format_rational(&flip_rate)
+        ),
         &gaps,
         rules::Direction::Decreasing,
         Strictness::Strict,
@@ -418,16 +490,22 @@ fn exact_thresholds(case: &Case) -> Result<Vec<Part>, Error> {
     let asymptotic = case.parameters.count("asymptotic_token_count")? as usize;
     let row = theory::threshold_row(asymptotic, &flip_rate, precision)?;
     let nu = theory::agreement_rate(&flip_rate);
-    let limit = BigRational::from_integer(2.into()) * (BigRational::one() + BigRational::one() / &nu);
+    let limit =
+        BigRational::from_integer(2.into()) * (BigRational::one() + BigRational::one() / &nu);
     let scaled_gap = row
         .flipped
         .enclosure(precision)
         .sub(&Interval::from_rational(&row.test, precision))
         .mul(&Interval::from_integer((asymptotic - 1) as i64, precision));
     parts.push(rules::equivalence(
-        format!("(T − 1)(κ_fl − κ_te) at T = {asymptotic}, η = {}", format_rational(&flip_rate)),
-        &Band::relative(crate::exact::to_f64(&limit), 0.01)
-            .described(Value::Exact(limit.clone()), format!("2(1 + 1/ν) = {} within 1 %", format_rational(&limit))),
+        format!(
+            "(T − 1)(κ_fl − κ_te) at T = {asymptotic}, η = {}",
+            format_rational(&flip_rate)
+        ),
+        &Band::relative(crate::exact::to_f64(&limit), 0.01).described(
+            Value::Exact(limit.clone()),
+            format!("2(1 + 1/ν) = {} within 1 %", format_rational(&limit)),
+        ),
         &Measured::enclosure(&scaled_gap),
     ));
     parts.push(threshold_table_part(precision)?);
@@ -442,7 +520,11 @@ fn root_value(root: &Root) -> Value {
 }
 
 fn join(values: &[usize]) -> String {
-    values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ")
+    values
+        .iter()
+        .map(|v| v.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The §6.4 table for T ∈ {2, 3, 5} and η ∈ {0, 0.05, 0.1, 0.2}, as a report part whose
@@ -458,7 +540,10 @@ fn threshold_table_part(precision: usize) -> Result<Part, Error> {
         })
         .fold(0.0, f64::max);
     Ok(rules::upper_bound(
-        format!("§6.4 table ({} rows, `eval` and the closed-form snapshot show it): widest root enclosure", rows.len()),
+        format!(
+            "§6.4 table ({} rows, `eval` and the closed-form snapshot show it): widest root enclosure",
+            rows.len()
+        ),
         Bounds::point(1e-12),
         Strictness::NonStrict,
         &Measured::point(widest),
@@ -470,7 +555,11 @@ pub fn threshold_table(precision: usize) -> Result<Vec<theory::ThresholdRow>, Er
     let mut rows = Vec::new();
     for tokens in [2, 3, 5] {
         for (numerator, denominator) in [(0, 1), (1, 20), (1, 10), (1, 5)] {
-            rows.push(theory::threshold_row(tokens, &crate::exact::ratio(numerator, denominator), precision)?);
+            rows.push(theory::threshold_row(
+                tokens,
+                &crate::exact::ratio(numerator, denominator),
+                precision,
+            )?);
         }
     }
     Ok(rows)
@@ -488,7 +577,13 @@ enum Window {
 }
 
 /// Whether a class sits on the window side, all three rules outside the margin.
-fn class_on_side(window: Window, tokens: usize, tally: &ClassTally, r: &BigRational, margin: &BigRational) -> bool {
+fn class_on_side(
+    window: Window,
+    tokens: usize,
+    tally: &ClassTally,
+    r: &BigRational,
+    margin: &BigRational,
+) -> bool {
     let rules = (
         test_rule(tally, r, margin),
         training_rule(tokens, tally, false, r, margin),
@@ -548,7 +643,13 @@ fn window_side(case: &Case, window: Window) -> Result<Vec<Part>, Error> {
                 sent_and_misfit += u64::from(!outcome.fit_after_second);
             }
             let record = |slot: &mut Option<(f64, String)>, value: f64, lower: bool| {
-                if slot.as_ref().is_none_or(|(current, _)| if lower { value < *current } else { value > *current }) {
+                if slot.as_ref().is_none_or(|(current, _)| {
+                    if lower {
+                        value < *current
+                    } else {
+                        value > *current
+                    }
+                }) {
                     *slot = Some((value, phase.label.clone()));
                 }
             };
@@ -580,7 +681,10 @@ fn window_side(case: &Case, window: Window) -> Result<Vec<Part>, Error> {
     if samples_judged == 0 {
         return Ok(vec![rules::out_of_scope(
             "window side",
-            format!("no class lies on this side outside the margin ({} excluded)", excluded_classes.len()),
+            format!(
+                "no class lies on this side outside the margin ({} excluded)",
+                excluded_classes.len()
+            ),
         )]);
     }
     match window {
@@ -603,7 +707,13 @@ fn window_side(case: &Case, window: Window) -> Result<Vec<Part>, Error> {
             parts.push(if sent_to_signal == 0 {
                 rules::out_of_scope(label, "no flipped sample in a class on the upper side")
             } else {
-                rules::stated_count(label, "every one of them", sent_and_misfit, sent_to_signal, sent_and_misfit == sent_to_signal)
+                rules::stated_count(
+                    label,
+                    "every one of them",
+                    sent_and_misfit,
+                    sent_to_signal,
+                    sent_and_misfit == sent_to_signal,
+                )
             });
         }
     }
@@ -633,7 +743,11 @@ fn window_side(case: &Case, window: Window) -> Result<Vec<Part>, Error> {
             samples_judged,
             noise_attending == samples_judged,
         ));
-        parts.push(tests.part("test samples attending a noise token", case.confidence, &seeds));
+        parts.push(tests.part(
+            "test samples attending a noise token",
+            case.confidence,
+            &seeds,
+        ));
     }
     // The clean test error per group, the worst group shown.
     let test_samples = Setting::from_parameters(&case.parameters)?.test_samples as f64;
@@ -692,7 +806,12 @@ fn window_side(case: &Case, window: Window) -> Result<Vec<Part>, Error> {
             format!("{} of {} classes", excluded_classes.len(), 2 * runs.len()),
             format!(
                 "not on this side outside the margin: {}",
-                excluded_classes.iter().take(3).cloned().collect::<Vec<_>>().join("; ")
+                excluded_classes
+                    .iter()
+                    .take(3)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("; ")
             ),
         ));
     }
@@ -703,7 +822,10 @@ fn window_side(case: &Case, window: Window) -> Result<Vec<Part>, Error> {
 /// label fit, decided on enclosures.
 fn certified_fit(runs: &[PhaseRun]) -> Result<Part, Error> {
     let Some(phase) = runs.iter().find(|phase| phase.simulator == Simulator::Gram) else {
-        return Ok(rules::out_of_scope("certified run", "the case runs no SIM-G instance"));
+        return Ok(rules::out_of_scope(
+            "certified run",
+            "the case runs no SIM-G instance",
+        ));
     };
     let precision = phase.setting.precision;
     let run = phase.run()?;
@@ -716,12 +838,23 @@ fn certified_fit(runs: &[PhaseRun]) -> Result<Part, Error> {
         &dataset.labels,
         precision,
     )?;
-    let trajectory = model::two_steps(&tokens, &phase.setting.first_step_size(), &phase.setting.second_step_size(), precision)?;
+    let trajectory = model::two_steps(
+        &tokens,
+        &phase.setting.first_step_size(),
+        &phase.setting.second_step_size(),
+        precision,
+    )?;
     let margins: Vec<Interval> = trajectory.forwards[2]
         .outputs
         .iter()
         .zip(&dataset.labels)
-        .map(|(output, label)| if *label > 0 { output.clone() } else { output.neg() })
+        .map(|(output, label)| {
+            if *label > 0 {
+                output.clone()
+            } else {
+                output.neg()
+            }
+        })
         .collect();
     let certainly_fit = margins.iter().filter(|margin| margin.is_positive()).count() as u64;
     let certainly_misfit = margins.iter().filter(|margin| margin.is_negative()).count() as u64;
@@ -731,7 +864,11 @@ fn certified_fit(runs: &[PhaseRun]) -> Result<Part, Error> {
         .cloned()
         .unwrap_or_else(|| Interval::from_integer(0, precision));
     Ok(rules::certified(
-        format!("certified two-step run ({}): every y_i f_i > 0 ({certainly_fit} of {} certified)", phase.label, margins.len()),
+        format!(
+            "certified two-step run ({}): every y_i f_i > 0 ({certainly_fit} of {} certified)",
+            phase.label,
+            margins.len()
+        ),
         "min_i y_i f_i(X_i; p₂, v₂) > 0",
         &smallest,
         if certainly_fit == margins.len() as u64 {
@@ -766,7 +903,8 @@ fn step_one(case: &Case) -> Result<Vec<Part>, Error> {
             samples += 1;
             let margin = &first.margins[sample];
             // f = 0 predicts −1: a zero margin is a fit only for y = −1.
-            let exact_fit = margin.is_positive() || (margin.is_zero() && dataset.labels[sample] < 0);
+            let exact_fit =
+                margin.is_positive() || (margin.is_zero() && dataset.labels[sample] < 0);
             if exact_fit == outcome.fit_after_first {
                 agree += 1;
             } else if notes.len() < 3 {
@@ -774,7 +912,11 @@ fn step_one(case: &Case) -> Result<Vec<Part>, Error> {
             }
             if outcome.flipped {
                 let tally = &tallies[outcome.class];
-                match theory::side(&theory::step_one_rule(phase.setting.tokens, tally), &r, &phase.setting.threshold_margin) {
+                match theory::side(
+                    &theory::step_one_rule(phase.setting.tokens, tally),
+                    &r,
+                    &phase.setting.threshold_margin,
+                ) {
                     Side::InMargin => rule_excluded += 1,
                     Side::Above => {
                         rule_judged += 1;
@@ -787,21 +929,44 @@ fn step_one(case: &Case) -> Result<Vec<Part>, Error> {
                 }
             }
         }
-        let in_window = (0..2).all(|class| class_on_side(Window::Benign, phase.setting.tokens, &tallies[class], &r, &phase.setting.threshold_margin));
+        let in_window = (0..2).all(|class| {
+            class_on_side(
+                Window::Benign,
+                phase.setting.tokens,
+                &tallies[class],
+                &r,
+                &phase.setting.threshold_margin,
+            )
+        });
         let flipped = outcomes.iter().filter(|outcome| outcome.flipped).count();
-        let first_fits = outcomes.iter().filter(|outcome| outcome.fit_after_first).count();
-        let second_fits = outcomes.iter().filter(|outcome| outcome.fit_after_second).count();
+        let first_fits = outcomes
+            .iter()
+            .filter(|outcome| outcome.fit_after_first)
+            .count();
+        let second_fits = outcomes
+            .iter()
+            .filter(|outcome| outcome.fit_after_second)
+            .count();
         if phase.setting.tokens == 2 && in_window {
             exact_total += 1;
-            let clean_all_right = outcomes.iter().all(|outcome| outcome.flipped != outcome.fit_after_first);
-            exact_runs += u64::from(first_fits == outcomes.len() - flipped && clean_all_right && second_fits == outcomes.len());
+            let clean_all_right = outcomes
+                .iter()
+                .all(|outcome| outcome.flipped != outcome.fit_after_first);
+            exact_runs += u64::from(
+                first_fits == outcomes.len() - flipped
+                    && clean_all_right
+                    && second_fits == outcomes.len(),
+            );
         }
         // Below κ₁ with the realised counts: every class holding a flipped sample has
         // ρ²D_c < (T − 1)d outside the margin.
         let below_limit = (0..2).all(|class| {
             tallies[class].flipped == 0
-                || theory::side(&theory::step_one_rule(phase.setting.tokens, &tallies[class]), &r, &phase.setting.threshold_margin)
-                    == Side::Below
+                || theory::side(
+                    &theory::step_one_rule(phase.setting.tokens, &tallies[class]),
+                    &r,
+                    &phase.setting.threshold_margin,
+                ) == Side::Below
         });
         if phase.setting.tokens == 3 && below_limit {
             interpolation_total += 1;
@@ -812,19 +977,30 @@ fn step_one(case: &Case) -> Result<Vec<Part>, Error> {
         rules::exact_predicate(
             "step-one fit equals the sign of the exact margin y_k⟨S_k, w⟩",
             "every training sample of every run",
-            Value::Count { hits: agree, total: samples },
+            Value::Count {
+                hits: agree,
+                total: samples,
+            },
             agree == samples,
         ),
         if rule_judged == 0 {
-            rules::out_of_scope("flipped points and the ρ²D_c < (T − 1)d rule", "every flipped point lies within κ₁'s margin")
+            rules::out_of_scope(
+                "flipped points and the ρ²D_c < (T − 1)d rule",
+                "every flipped point lies within κ₁'s margin",
+            )
         } else {
             rules::decided(
                 "flipped points: fit after step one iff ρ²D_c < (T − 1)d, outside κ₁'s margin",
                 Rule::Phase,
                 "all",
-                Value::Count { hits: rule_following, total: rule_judged },
+                Value::Count {
+                    hits: rule_following,
+                    total: rule_judged,
+                },
                 Some(rule_following == rule_judged),
-                format!("{rule_following} of {rule_judged}; {rule_excluded} within the margin not judged"),
+                format!(
+                    "{rule_following} of {rule_judged}; {rule_excluded} within the margin not judged"
+                ),
             )
         },
     ];
@@ -847,7 +1023,11 @@ fn step_one(case: &Case) -> Result<Vec<Part>, Error> {
         ));
     }
     if !notes.is_empty() {
-        parts.push(rules::report("samples whose step-one fit differs from the exact margin", Value::label(notes.join("; ")), "first few"));
+        parts.push(rules::report(
+            "samples whose step-one fit differs from the exact margin",
+            Value::label(notes.join("; ")),
+            "first few",
+        ));
     }
     Ok(parts)
 }

@@ -89,7 +89,12 @@ pub(super) static CLAIMS: [ClaimInfo; 8] = [
         "SIM-G (two-step GD) and MN, Monte Carlo",
         "err = η + (1 − 2η) err_cl  (the flip is independent of the prediction)",
         TierRule::Quick,
-        with_setting!["scaled_snrs", "predictor", "min_norm_object", "attention_radius"],
+        with_setting![
+            "scaled_snrs",
+            "predictor",
+            "min_norm_object",
+            "attention_radius"
+        ],
     ),
     claim(
         "ATT-7",
@@ -111,7 +116,12 @@ pub(super) static CLAIMS: [ClaimInfo; 8] = [
         "SIM-G (SIM-D at the full tier) against certified CF",
         "ĝ_i = 1/(1 + exp((b₀/(2T²))(ε_i rD_c + T − 1)))",
         TierRule::QuickReduced,
-        with_setting!["token_counts", "scaled_snrs", "first_step_scales", "simulator"],
+        with_setting![
+            "token_counts",
+            "scaled_snrs",
+            "first_step_scales",
+            "simulator"
+        ],
     ),
 ];
 
@@ -190,7 +200,10 @@ fn tokens_of<S: Scalar>(dataset: &Dataset, precision: usize) -> Result<Tokens<'s
 
 /// The generic first step in exact rationals on one of an instance's training sets,
 /// shared by ATT-1 and ATT-4: (p₁, v₁).
-fn exact_first_step(instance: &Instance, dataset: &Dataset) -> Result<Arc<model::Weights<BigRational>>, Error> {
+fn exact_first_step(
+    instance: &Instance,
+    dataset: &Dataset,
+) -> Result<Arc<model::Weights<BigRational>>, Error> {
     let beta = instance.setting.first_step_size();
     let key = format!(
         "attention exact step one {}|rho={}|{}|beta={}",
@@ -227,13 +240,23 @@ fn double_relative_distance(measured: &[f64], reference: &[f64]) -> f64 {
     }
 }
 
+/// Whether `value` should replace `current` as the worst deviation (a NaN always does,
+/// so that a non-finite result is reported rather than hidden).
+pub(super) fn exceeds(value: f64, current: f64) -> bool {
+    value.is_nan() || value > current
+}
+
 /// The largest deviation over instances, with the instance's label.
 fn worst(deviations: &[(String, f64)]) -> (String, f64) {
     deviations
         .iter()
         .cloned()
         .fold((String::new(), 0.0), |best, (label, value)| {
-            if !(value <= best.1) { (label, value) } else { best }
+            if exceeds(value, best.1) {
+                (label, value)
+            } else {
+                best
+            }
         })
 }
 
@@ -255,7 +278,11 @@ fn first_step(case: &Case) -> Result<Vec<Part>, Error> {
             if generic.attention.iter().all(Zero::is_zero) && generic.value == closed.value {
                 exact_matches[index] += 1;
             }
-            let doubles = model::steps(&tokens_of::<f64>(dataset, 0)?, std::slice::from_ref(&beta), 0)?;
+            let doubles = model::steps(
+                &tokens_of::<f64>(dataset, 0)?,
+                std::slice::from_ref(&beta),
+                0,
+            )?;
             let attention_norm: f64 = doubles.iterates[1].attention.iter().map(|x| x * x).sum();
             let deviation = exact_relative_distance(&doubles.iterates[1].value, &closed.value)
                 .max(attention_norm.sqrt());
@@ -289,11 +316,18 @@ fn first_step(case: &Case) -> Result<Vec<Part>, Error> {
 }
 
 /// p₂, v₂ of the closed form, enclosed.
-fn closed_second_step(dataset: &Dataset, setting: &Setting, precision: usize) -> Result<(Vec<Interval>, Vec<Interval>), Error> {
+fn closed_second_step(
+    dataset: &Dataset,
+    setting: &Setting,
+    precision: usize,
+) -> Result<(Vec<Interval>, Vec<Interval>), Error> {
     let grid = GridData::of(dataset)?;
     let first = closed_form::first_step(&grid, &setting.first_step_size());
-    let coefficients =
-        closed_form::second_step_coefficients(&grid, &setting.first_step_size(), &setting.second_step_size());
+    let coefficients = closed_form::second_step_coefficients(
+        &grid,
+        &setting.first_step_size(),
+        &setting.second_step_size(),
+    );
     closed_form::second_step(&grid, &first, &coefficients, precision)
 }
 
@@ -301,10 +335,17 @@ fn closed_second_step(dataset: &Dataset, setting: &Setting, precision: usize) ->
 fn certified_run_overlaps(dataset: &Dataset, setting: &Setting) -> Result<bool, Error> {
     let precision = setting.precision;
     let certified: Tokens<'_, Interval> = tokens_of(dataset, precision)?;
-    let generic = model::two_steps(&certified, &setting.first_step_size(), &setting.second_step_size(), precision)?;
+    let generic = model::two_steps(
+        &certified,
+        &setting.first_step_size(),
+        &setting.second_step_size(),
+        precision,
+    )?;
     let (attention, value) = closed_second_step(dataset, setting, precision)?;
-    Ok(closed_form::enclosures_overlap(&attention, &generic.iterates[2].attention)
-        && closed_form::enclosures_overlap(&value, &generic.iterates[2].value))
+    Ok(
+        closed_form::enclosures_overlap(&attention, &generic.iterates[2].attention)
+            && closed_form::enclosures_overlap(&value, &generic.iterates[2].value),
+    )
 }
 
 /// Does a certified run of both steps give ρ·p₂[c] overlapping the certified class sum
@@ -312,13 +353,28 @@ fn certified_run_overlaps(dataset: &Dataset, setting: &Setting) -> Result<bool, 
 fn certified_logits_overlap(dataset: &Dataset, setting: &Setting) -> Result<bool, Error> {
     let precision = setting.precision;
     let certified: Tokens<'_, Interval> = tokens_of(dataset, precision)?;
-    let generic = model::two_steps(&certified, &setting.first_step_size(), &setting.second_step_size(), precision)?;
+    let generic = model::two_steps(
+        &certified,
+        &setting.first_step_size(),
+        &setting.second_step_size(),
+        precision,
+    )?;
     let grid = GridData::of(dataset)?;
     let first = closed_form::first_step(&grid, &setting.first_step_size());
     let rho = Interval::from_f64(dataset.signal_norm, precision)?;
     for class in 0..2 {
-        let closed = closed_form::signal_logit(&grid, &first, &setting.second_step_size(), class, precision)?;
-        if generic.iterates[2].attention[class].mul(&rho).intersect(&closed).is_none() {
+        let closed = closed_form::signal_logit(
+            &grid,
+            &first,
+            &setting.second_step_size(),
+            class,
+            precision,
+        )?;
+        if generic.iterates[2].attention[class]
+            .mul(&rho)
+            .intersect(&closed)
+            .is_none()
+        {
             return Ok(false);
         }
     }
@@ -337,7 +393,11 @@ fn step_scales(case: &Case) -> Result<Vec<(BigRational, BigRational)>, Error> {
 /// The largest relative deviation between two lists of doubles, relative to the larger
 /// magnitude in the reference list.
 fn scaled_deviation(measured: &[f64], reference: &[f64]) -> f64 {
-    let scale = reference.iter().map(|x| x.abs()).fold(0.0, f64::max).max(f64::MIN_POSITIVE);
+    let scale = reference
+        .iter()
+        .map(|x| x.abs())
+        .fold(0.0, f64::max)
+        .max(f64::MIN_POSITIVE);
     measured
         .iter()
         .zip(reference)
@@ -385,7 +445,8 @@ fn second_step(case: &Case) -> Result<Vec<Part>, Error> {
             explicit_value.push((label.clone(), value_gap));
             // SIM-G on its own data against the certified closed form.
             let gram_run = runs::train(&instance.gram, &setting)?;
-            let (gram_attention, gram_value) = closed_second_step(&instance.gram, &setting, precision)?;
+            let (gram_attention, gram_value) =
+                closed_second_step(&instance.gram, &setting, precision)?;
             gram_deviations.push((
                 label.clone(),
                 relative_distance(&gram_run.iterates[2].attention, &gram_attention)
@@ -400,8 +461,11 @@ fn second_step(case: &Case) -> Result<Vec<Part>, Error> {
                     &setting.second_step_size(),
                 );
                 special_checked += 1;
-                let general: Vec<Vec<BigRational>> =
-                    general.attention.iter().map(closed_form::ScaledVector::to_rationals).collect();
+                let general: Vec<Vec<BigRational>> = general
+                    .attention
+                    .iter()
+                    .map(closed_form::ScaledVector::to_rationals)
+                    .collect();
                 if closed_form::special_form_coefficients(
                     &grid,
                     &setting.first_step_size(),
@@ -428,7 +492,12 @@ fn second_step(case: &Case) -> Result<Vec<Part>, Error> {
             for index in 0..20 {
                 let label_sign = if index % 2 == 0 { 1 } else { -1 };
                 let slot = index % setting.tokens;
-                let tokens = data::draw_explicit_test_tokens(&instance.explicit, label_sign, slot, &mut stream);
+                let tokens = data::draw_explicit_test_tokens(
+                    &instance.explicit,
+                    label_sign,
+                    slot,
+                    &mut stream,
+                );
                 let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
                 let (mut logits, mut values, mut viewed_logits, mut viewed_values) =
                     (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -550,14 +619,17 @@ fn permutation_invariance(case: &Case) -> Result<Vec<Part>, Error> {
             (&mut attention_gap, attention),
             (&mut output_gap, outputs),
         ] {
-            if !(value <= gap.1) {
+            if exceeds(value, gap.1) {
                 *gap = (instance.label.clone(), value);
             }
         }
     }
     Ok([
         ("iterates p₁, v₁, p₂, v₂, norm-wise relative", iterate_gap),
-        ("attention vectors after the inverse permutation, absolute", attention_gap),
+        (
+            "attention vectors after the inverse permutation, absolute",
+            attention_gap,
+        ),
         ("outputs f on the training inputs, relative", output_gap),
     ]
     .into_iter()
@@ -591,7 +663,8 @@ fn projections(case: &Case) -> Result<Vec<Part>, Error> {
         let beta = instance.setting.first_step_size();
         let generic = exact_first_step(instance, &instance.explicit)?;
         let rho = rational_from_f64_exact(instance.explicit.signal_norm).expect("finite ρ");
-        let scale = &beta / BigRational::from_integer(((2 * grid.samples * grid.tokens) as i64).into());
+        let scale =
+            &beta / BigRational::from_integer(((2 * grid.samples * grid.tokens) as i64).into());
         value += u64::from((0..2).all(|class| {
             &generic.value[class] * &rho
                 == &scale * closed_form::signal_projection_closed_form(&grid, class)
@@ -607,7 +680,13 @@ fn projections(case: &Case) -> Result<Vec<Part>, Error> {
             total,
             orthogonal == total,
         ),
-        rules::stated_count("⟨w, μ_c⟩ = cρ²D_c, both classes", "every instance, exactly", signal, total, signal == total),
+        rules::stated_count(
+            "⟨w, μ_c⟩ = cρ²D_c, both classes",
+            "every instance, exactly",
+            signal,
+            total,
+            signal == total,
+        ),
         rules::stated_count(
             "⟨v₁, μ_c⟩ of the exact generic step = (β₀/(2nT))cρ²D_c",
             "every instance, exactly",
@@ -638,21 +717,32 @@ fn signal_logit(case: &Case) -> Result<Vec<Part>, Error> {
     let mut worst_instances: [Option<(Arc<Dataset>, Setting)>; 2] = [None, None];
     let mut worst_gaps = [-1.0_f64; 2];
     for instance in instances(case, &token_counts(case)?)? {
-        for (dataset, deviations) in [(&instance.explicit, &mut explicit), (&instance.gram, &mut gram)] {
+        for (dataset, deviations) in [
+            (&instance.explicit, &mut explicit),
+            (&instance.gram, &mut gram),
+        ] {
             let grid = GridData::of(dataset)?;
             let first = closed_form::first_step(&grid, &instance.setting.first_step_size());
             let run = runs::train(dataset, &instance.setting)?;
             let mut deviation = 0.0_f64;
             for class in 0..2 {
                 let closed = crate::exact::certify(precision, |bits| {
-                    closed_form::signal_logit(&grid, &first, &instance.setting.second_step_size(), class, bits)
+                    closed_form::signal_logit(
+                        &grid,
+                        &first,
+                        &instance.setting.second_step_size(),
+                        class,
+                        bits,
+                    )
                 })?;
                 let simulated = run.iterates[2].attention[class] * dataset.signal_norm;
                 let centre = closed.midpoint_f64();
-                deviation = deviation.max(((simulated - centre).abs() + closed.width_f64()) / centre.abs());
+                deviation =
+                    deviation.max(((simulated - centre).abs() + closed.width_f64()) / centre.abs());
                 if dataset.simulator == Simulator::Gram {
                     let (attention, _) = closed_second_step(dataset, &instance.setting, precision)?;
-                    let vector = attention[class].mul(&Interval::from_f64(dataset.signal_norm, precision)?);
+                    let vector =
+                        attention[class].mul(&Interval::from_f64(dataset.signal_norm, precision)?);
                     total += 1;
                     consistent += u64::from(vector.intersect(&closed).is_some());
                 }
@@ -666,7 +756,10 @@ fn signal_logit(case: &Case) -> Result<Vec<Part>, Error> {
         }
     }
     let mut parts = Vec::new();
-    for (index, (simulator, deviations)) in [("SIM-D", &explicit), ("SIM-G", &gram)].into_iter().enumerate() {
+    for (index, (simulator, deviations)) in [("SIM-D", &explicit), ("SIM-G", &gram)]
+        .into_iter()
+        .enumerate()
+    {
         let (label, gap) = worst(deviations);
         // Past the bound: a certified run of both steps on the worst instance must give
         // ρ·p₂[c] overlapping the certified class sum.
@@ -694,9 +787,18 @@ fn signal_logit(case: &Case) -> Result<Vec<Part>, Error> {
 
 /// The residual D = err − (η + (1 − 2η)err_cl) on N pooled points with its interval
 /// D ± z√(η(1 − η)/N), judged against ±0.01.
-pub(super) fn residual_part(label: &str, flip_rate: f64, clean_errors: u64, noisy_errors: u64, total: u64, confidence: f64, seeds: &[u64]) -> Candidate {
+pub(super) fn residual_part(
+    label: &str,
+    flip_rate: f64,
+    clean_errors: u64,
+    noisy_errors: u64,
+    total: u64,
+    confidence: f64,
+    seeds: &[u64],
+) -> Candidate {
     let count = total as f64;
-    let residual = noisy_errors as f64 / count - (flip_rate + (1.0 - 2.0 * flip_rate) * clean_errors as f64 / count);
+    let residual = noisy_errors as f64 / count
+        - (flip_rate + (1.0 - 2.0 * flip_rate) * clean_errors as f64 / count);
     let z = normal_quantile(0.5 * (1.0 + confidence));
     let half_width = z * (flip_rate * (1.0 - flip_rate) / count).sqrt();
     (
@@ -704,9 +806,12 @@ pub(super) fn residual_part(label: &str, flip_rate: f64, clean_errors: u64, nois
         rules::equivalence(
             label,
             &Band::absolute(0.0, 0.01),
-            &Measured::new(residual, Bounds::new(residual - half_width, residual + half_width))
-                .with_sample_size(total)
-                .with_seeds(seeds),
+            &Measured::new(
+                residual,
+                Bounds::new(residual - half_width, residual + half_width),
+            )
+            .with_sample_size(total)
+            .with_seeds(seeds),
         ),
     )
 }
@@ -745,21 +850,39 @@ fn error_identity(case: &Case) -> Result<Vec<Part>, Error> {
         for &seed in &seeds {
             let tally = if predictor == "min_norm" {
                 if setting.tokens != 2 {
-                    return Ok(vec![rules::out_of_scope("min-norm predictor", "the min-norm patterns are derived for T = 2")]);
+                    return Ok(vec![rules::out_of_scope(
+                        "min-norm predictor",
+                        "the min-norm patterns are derived for T = 2",
+                    )]);
                 }
                 match case.parameters.text("min_norm_object")?.as_str() {
-                    "balls" => runs::ball_test(&setting, Simulator::Gram, seed, case.parameters.number("attention_radius")?, setting.test_samples)?,
-                    _ => *runs::min_norm_test(&setting, Simulator::Gram, seed, setting.test_samples)?,
+                    "balls" => runs::ball_test(
+                        &setting,
+                        Simulator::Gram,
+                        seed,
+                        case.parameters.number("attention_radius")?,
+                        setting.test_samples,
+                    )?,
+                    _ => {
+                        *runs::min_norm_test(&setting, Simulator::Gram, seed, setting.test_samples)?
+                    }
                 }
             } else {
                 *runs::gradient_test(&setting, Simulator::Gram, seed, setting.test_samples)?
             };
             pooled = pooled.merged(&tally);
         }
-        let name = if predictor == "min_norm" { "min-norm" } else { "two-step GD" };
+        let name = if predictor == "min_norm" {
+            "min-norm"
+        } else {
+            "two-step GD"
+        };
         parts.push(
             residual_part(
-                &format!("{name}, κ = {}: D = err − (η + (1 − 2η)err_cl)", format_rational(&kappa)),
+                &format!(
+                    "{name}, κ = {}: D = err − (η + (1 − 2η)err_cl)",
+                    format_rational(&kappa)
+                ),
                 setting.flip_rate_f64(),
                 pooled.clean_errors(),
                 pooled.noisy_errors(),
@@ -771,12 +894,18 @@ fn error_identity(case: &Case) -> Result<Vec<Part>, Error> {
         );
         let interval = clopper_pearson(pooled.clean_errors(), pooled.total(), case.confidence);
         parts.push(rules::report(
-            format!("{name}, κ = {}: clean test error err_cl", format_rational(&kappa)),
+            format!(
+                "{name}, κ = {}: clean test error err_cl",
+                format_rational(&kappa)
+            ),
             Value::Count {
                 hits: pooled.clean_errors(),
                 total: pooled.total(),
             },
-            format!("Clopper–Pearson [{:.4}, {:.4}]", interval.lower, interval.upper),
+            format!(
+                "Clopper–Pearson [{:.4}, {:.4}]",
+                interval.lower, interval.upper
+            ),
         ));
     }
     Ok(parts)
@@ -818,7 +947,10 @@ fn convergence_rate(case: &Case) -> Result<Vec<Part>, Error> {
                 let mut relative = Vec::new();
                 for class in 0..2 {
                     let tally = &tallies[class];
-                    if tally.agreement() <= 0 || theory::side(&theory::test_rule(tally), &r, &setting.threshold_margin) == theory::Side::InMargin {
+                    if tally.agreement() <= 0
+                        || theory::side(&theory::test_rule(tally), &r, &setting.threshold_margin)
+                            == theory::Side::InMargin
+                    {
                         skipped += 1;
                         continue;
                     }
@@ -831,7 +963,8 @@ fn convergence_rate(case: &Case) -> Result<Vec<Part>, Error> {
                         &setting.signal_norm_squared(),
                         tally,
                     ));
-                    let simulated = run.trajectory.iterates[2].attention[class] * run.dataset.signal_norm;
+                    let simulated =
+                        run.trajectory.iterates[2].attention[class] * run.dataset.signal_norm;
                     relative.push(((simulated - predicted) / predicted).abs());
                 }
                 if !relative.is_empty() {
@@ -843,7 +976,11 @@ fn convergence_rate(case: &Case) -> Result<Vec<Part>, Error> {
         let slope_of = |chosen: &[usize]| -> f64 {
             let means: Vec<f64> = (0..dimensions.len())
                 .map(|d| {
-                    let values: Vec<f64> = chosen.iter().map(|&s| errors[s][d]).filter(|x| x.is_finite()).collect();
+                    let values: Vec<f64> = chosen
+                        .iter()
+                        .map(|&s| errors[s][d])
+                        .filter(|x| x.is_finite())
+                        .collect();
                     mean(&values).ln()
                 })
                 .collect();
@@ -876,7 +1013,10 @@ fn convergence_rate(case: &Case) -> Result<Vec<Part>, Error> {
         if skipped > 0 {
             parts.push(rules::report(
                 format!("T = {tokens}: classes skipped within 10 % of r_te"),
-                Value::Count { hits: skipped, total: (2 * seeds.len() * dimensions.len()) as u64 },
+                Value::Count {
+                    hits: skipped,
+                    total: (2 * seeds.len() * dimensions.len()) as u64,
+                },
                 "|rD_c²/n_c − 1| < margin",
             ));
         }
@@ -887,7 +1027,11 @@ fn convergence_rate(case: &Case) -> Result<Vec<Part>, Error> {
 /// The ordinary least-squares slope of y on x.
 pub(super) fn ols_slope(x: &[f64], y: &[f64]) -> f64 {
     let (mean_x, mean_y) = (mean(x), mean(y));
-    let covariance: f64 = x.iter().zip(y).map(|(a, b)| (a - mean_x) * (b - mean_y)).sum();
+    let covariance: f64 = x
+        .iter()
+        .zip(y)
+        .map(|(a, b)| (a - mean_x) * (b - mean_y))
+        .sum();
     let variance: f64 = x.iter().map(|a| (a - mean_x).powi(2)).sum();
     covariance / variance
 }
@@ -897,7 +1041,8 @@ fn sign_rule(case: &Case) -> Result<Vec<Part>, Error> {
     if let Some(part) = broken(&base) {
         return Ok(vec![part]);
     }
-    if let Some(reason) = base.large_dimension_break(&case.parameters.rational("dimension_ratio")?) {
+    if let Some(reason) = base.large_dimension_break(&case.parameters.rational("dimension_ratio")?)
+    {
         return Ok(vec![rules::out_of_scope("large dimension", reason)]);
     }
     let simulators = simulators(case)?;
@@ -912,7 +1057,9 @@ fn sign_rule(case: &Case) -> Result<Vec<Part>, Error> {
         for tokens in token_counts(case)? {
             for kappa in scaled_snrs(case)? {
                 for first_scale in case.parameters.rationals("first_step_scales")? {
-                    let mut setting = base.resized(base.samples, base.dimension, tokens).with_scaled_snr(&kappa);
+                    let mut setting = base
+                        .resized(base.samples, base.dimension, tokens)
+                        .with_scaled_snr(&kappa);
                     setting.first_step_scale = first_scale.clone();
                     let group = format!(
                         "{}, T = {tokens}, κ = {}, b₀ = {}",
@@ -925,7 +1072,8 @@ fn sign_rule(case: &Case) -> Result<Vec<Part>, Error> {
                     for &seed in &seeds {
                         let run = runs::gradient_run(&setting, simulator, seed)?;
                         let tallies = run.dataset.class_tallies();
-                        let tally_of_test = runs::test_of(&run, &setting, simulator, seed, setting.test_samples)?;
+                        let tally_of_test =
+                            runs::test_of(&run, &setting, simulator, seed, setting.test_samples)?;
                         for class in 0..2 {
                             let (sum, magnitude) = theory::step_one_weighted_signal(
                                 &first_scale,
@@ -934,19 +1082,27 @@ fn sign_rule(case: &Case) -> Result<Vec<Part>, Error> {
                                 &tallies[class],
                                 precision,
                             )?;
-                            let threshold = magnitude.mul(&Interval::from_rational(&setting.threshold_margin, precision));
-                            let decided = sum.abs().lower_f64() >= threshold.upper_f64() && sum.sign().is_some();
+                            let threshold = magnitude.mul(&Interval::from_rational(
+                                &setting.threshold_margin,
+                                precision,
+                            ));
+                            let decided = sum.abs().lower_f64() >= threshold.upper_f64()
+                                && sum.sign().is_some();
                             if !decided {
                                 skipped += 1;
                                 continue;
                             }
                             units += 1;
                             let predicted_positive = sum.is_positive();
-                            let measured = run.trajectory.iterates[2].attention[class] * run.dataset.signal_norm;
+                            let measured = run.trajectory.iterates[2].attention[class]
+                                * run.dataset.signal_norm;
                             if (measured > 0.0) == predicted_positive && measured != 0.0 {
                                 agreeing += 1;
                             } else {
-                                disagreements.push(format!("{group}, seed {seed}, class {}", if class == 0 { "+" } else { "−" }));
+                                disagreements.push(format!(
+                                    "{group}, seed {seed}, class {}",
+                                    if class == 0 { "+" } else { "−" }
+                                ));
                             }
                             if !predicted_positive {
                                 let test = &tally_of_test.classes[class];
@@ -957,7 +1113,12 @@ fn sign_rule(case: &Case) -> Result<Vec<Part>, Error> {
                     }
                     for class in 0..2 {
                         if class_totals[class] > 0 {
-                            let measured = one_sided_rate(noise_attending[class], class_totals[class], case.confidence, &seeds);
+                            let measured = one_sided_rate(
+                                noise_attending[class],
+                                class_totals[class],
+                                case.confidence,
+                                &seeds,
+                            );
                             attention_parts.push((
                                 measured.interval.lower - 0.99,
                                 rules::lower_bound(
@@ -990,12 +1151,22 @@ fn sign_rule(case: &Case) -> Result<Vec<Part>, Error> {
     if !disagreements.is_empty() {
         parts.push(rules::report(
             "classes whose measured sign differs",
-            Value::label(disagreements.iter().take(5).cloned().collect::<Vec<_>>().join("; ")),
+            Value::label(
+                disagreements
+                    .iter()
+                    .take(5)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
             format!("{} in all", disagreements.len()),
         ));
     }
     parts.push(tightest(attention_parts).unwrap_or_else(|| {
-        rules::out_of_scope("test attention where the sign is negative", "no judged class has a negative predicted sign")
+        rules::out_of_scope(
+            "test attention where the sign is negative",
+            "no judged class has a negative predicted sign",
+        )
     }));
     if skipped > 0 {
         parts.push(rules::out_of_scope(

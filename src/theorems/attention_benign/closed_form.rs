@@ -211,7 +211,8 @@ pub fn margin_decomposition(grid: &GridData) -> Vec<BigRational> {
     (0..grid.samples)
         .map(|k| {
             let class = class_index(grid.clean_labels[k]);
-            let agreement = i64::from(grid.labels[k] * grid.clean_labels[k]) * grid.agreement(class);
+            let agreement =
+                i64::from(grid.labels[k] * grid.clean_labels[k]) * grid.agreement(class);
             let signal = &rho_squared * BigRational::from_integer(agreement.into());
             let own = scaled(grid_inner(&noise_sums[k], &noise_sums[k]), 2);
             let mut cross = BigInt::zero();
@@ -228,7 +229,11 @@ pub fn margin_decomposition(grid: &GridData) -> Vec<BigRational> {
 ///
 /// # Errors
 /// An overflowing exponential.
-pub fn second_step_weights(first: &FirstStep, labels: &[i8], precision: usize) -> Result<Vec<Interval>, Error> {
+pub fn second_step_weights(
+    first: &FirstStep,
+    labels: &[i8],
+    precision: usize,
+) -> Result<Vec<Interval>, Error> {
     first
         .outputs
         .iter()
@@ -312,7 +317,10 @@ pub fn second_step_coefficients(
         });
         value.push(ScaledVector {
             scale: value_scale.clone(),
-            entries: sum.iter().map(|entry| BigInt::from(entry * label)).collect(),
+            entries: sum
+                .iter()
+                .map(|entry| BigInt::from(entry * label))
+                .collect(),
         });
     }
     SecondStepCoefficients { attention, value }
@@ -373,7 +381,10 @@ pub fn second_step(
                 for (factor, vector) in factors.iter().zip(vectors) {
                     let entry = &vector.entries[k];
                     if !entry.is_zero() {
-                        let exact = Interval::from_rational(&BigRational::from_integer(entry.clone()), precision);
+                        let exact = Interval::from_rational(
+                            &BigRational::from_integer(entry.clone()),
+                            precision,
+                        );
                         total = total.add(&factor.mul(&exact));
                     }
                 }
@@ -400,7 +411,8 @@ pub fn signal_logit(
     let weights = second_step_weights(first, &grid.labels, precision)?;
     let n = grid.samples as i64;
     let t = grid.tokens as i64;
-    let scale = second_step_size * grid.signal_norm_squared() / BigRational::from_integer((n * t).into());
+    let scale =
+        second_step_size * grid.signal_norm_squared() / BigRational::from_integer((n * t).into());
     let mut total = Interval::from_integer(0, precision);
     for sample in (0..grid.samples).filter(|i| class_index(grid.clean_labels[*i]) == class) {
         let signal = grid.token(sample, grid.signal_slots[sample]);
@@ -414,7 +426,8 @@ pub fn signal_logit(
             .map(|(entry, value)| scaled(BigInt::from(*entry), 1) * value)
             .fold(BigRational::zero(), |sum, term| sum + term)
             / BigRational::from_integer(t.into());
-        let coefficient = &scale * projection * BigRational::from_integer(grid.labels[sample].into());
+        let coefficient =
+            &scale * projection * BigRational::from_integer(grid.labels[sample].into());
         total = total.add(&weights[sample].mul(&Interval::from_rational(&coefficient, precision)));
     }
     Ok(total)
@@ -491,7 +504,12 @@ mod tests {
         let setting = setting.with_scaled_snr(&ratio(4, 1));
         let dataset = draw(&setting, Simulator::Explicit, 3).unwrap();
         let grid = GridData::of(&dataset).unwrap();
-        (dataset, grid, setting.first_step_size(), setting.second_step_size())
+        (
+            dataset,
+            grid,
+            setting.first_step_size(),
+            setting.second_step_size(),
+        )
     }
 
     #[test]
@@ -507,7 +525,12 @@ mod tests {
                 0,
             )
             .unwrap();
-            let generic = crate::theorems::attention_benign::model::steps(&exact, &[first_size.clone()], 0).unwrap();
+            let generic = crate::theorems::attention_benign::model::steps(
+                &exact,
+                std::slice::from_ref(&first_size),
+                0,
+            )
+            .unwrap();
             let closed = first_step(&grid, &first_size);
             assert_eq!(generic.iterates[1].value, closed.value);
             assert!(generic.iterates[1].attention.iter().all(Zero::is_zero));
@@ -533,11 +556,15 @@ mod tests {
             let first = first_step(&grid, &first_size);
             let coefficients = second_step_coefficients(&grid, &first_size, &second_size);
             let (attention, value) = second_step(&grid, &first, &coefficients, 128).unwrap();
-            assert!(enclosures_overlap(&attention, &generic.iterates[2].attention));
+            assert!(enclosures_overlap(
+                &attention,
+                &generic.iterates[2].attention
+            ));
             assert!(enclosures_overlap(&value, &generic.iterates[2].value));
             for class in 0..2 {
                 let logit = signal_logit(&grid, &first, &second_size, class, 128).unwrap();
-                let from_vector = attention[class].mul(&Interval::from_f64(dataset.signal_norm, 128).unwrap());
+                let from_vector =
+                    attention[class].mul(&Interval::from_f64(dataset.signal_norm, 128).unwrap());
                 assert!(logit.intersect(&from_vector).is_some(), "class {class}");
                 assert_eq!(
                     signal_projection_of_w(&grid, class),
@@ -552,8 +579,15 @@ mod tests {
     fn the_special_form_equals_the_general_form_at_two_tokens() {
         let (_, grid, first_size, second_size) = small(2);
         let general = second_step_coefficients(&grid, &first_size, &second_size);
-        let general: Vec<Vec<BigRational>> = general.attention.iter().map(ScaledVector::to_rationals).collect();
-        assert_eq!(special_form_coefficients(&grid, &first_size, &second_size), general);
+        let general: Vec<Vec<BigRational>> = general
+            .attention
+            .iter()
+            .map(ScaledVector::to_rationals)
+            .collect();
+        assert_eq!(
+            special_form_coefficients(&grid, &first_size, &second_size),
+            general
+        );
         assert!(noise_is_orthogonal(&grid));
     }
 }

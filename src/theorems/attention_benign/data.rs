@@ -150,7 +150,12 @@ fn training_stream(setting: &Setting, simulator: Simulator, seed: u64) -> ChaCha
 pub fn test_stream(setting: &Setting, simulator: Simulator, seed: u64) -> ChaCha12Rng {
     let signal = format!("rho={}", setting.signal_norm);
     random_stream(
-        &["attention-benign", &setting.data_key(simulator), &signal, "test"],
+        &[
+            "attention-benign",
+            &setting.data_key(simulator),
+            &signal,
+            "test",
+        ],
         seed,
     )
 }
@@ -286,7 +291,9 @@ fn assemble(
             if slot == signal_slots[sample] {
                 token[class_index(clean_labels[sample])] = setting.signal_norm;
             } else {
-                token.copy_from_slice(&noise[next_noise * coordinates..(next_noise + 1) * coordinates]);
+                token.copy_from_slice(
+                    &noise[next_noise * coordinates..(next_noise + 1) * coordinates],
+                );
                 next_noise += 1;
             }
         }
@@ -421,12 +428,17 @@ impl<'a> TestSampler<'a> {
         value: &'a [f64],
     ) -> TestSampler<'a> {
         let pair = (dataset.simulator == Simulator::Explicit).then(|| {
-            let dot = |a: &[f64], b: &[f64]| a[2..].iter().zip(&b[2..]).map(|(x, y)| x * y).sum::<f64>();
+            let dot =
+                |a: &[f64], b: &[f64]| a[2..].iter().zip(&b[2..]).map(|(x, y)| x * y).sum::<f64>();
             let attention_scale = dot(attention, attention).sqrt();
             let value_squared = dot(value, value);
             if attention_scale > 0.0 {
                 let loading = dot(attention, value) / attention_scale;
-                (attention_scale, loading, (value_squared - loading * loading).max(0.0).sqrt())
+                (
+                    attention_scale,
+                    loading,
+                    (value_squared - loading * loading).max(0.0).sqrt(),
+                )
             } else {
                 (0.0, 0.0, value_squared.sqrt())
             }
@@ -560,7 +572,9 @@ mod tests {
         }
         let token = dataset.token(4, dataset.noise_slots(4).next().unwrap());
         let mapped = view.coordinates_of(token);
-        let gram_token = view.dataset.token(4, dataset.noise_slots(4).next().unwrap());
+        let gram_token = view
+            .dataset
+            .token(4, dataset.noise_slots(4).next().unwrap());
         for (a, b) in mapped.iter().zip(gram_token) {
             assert!((a - b).abs() < 1e-9, "{a} {b}");
         }

@@ -85,7 +85,9 @@ fn residual<F: Field>(gram: &[Vec<F>], multipliers: &[F], index: usize) -> F {
     gram[index]
         .iter()
         .zip(multipliers)
-        .fold(one, |sum, (entry, multiplier)| sum.sub(&entry.mul(multiplier)))
+        .fold(one, |sum, (entry, multiplier)| {
+            sum.sub(&entry.mul(multiplier))
+        })
 }
 
 fn solve_on<F: Field>(gram: &[Vec<F>], passive: &[usize]) -> Option<Vec<F>> {
@@ -144,7 +146,11 @@ pub fn solve_dual<F: Field>(gram: &[Vec<F>]) -> Result<DualSolution<F>, Error> {
             .filter(|i| !passive.contains(i))
             .map(|i| (i, residual(gram, &multipliers, i)))
             .filter(|(_, value)| value.positive(1.0))
-            .max_by(|a, b| a.1.to_f64().partial_cmp(&b.1.to_f64()).unwrap_or(Ordering::Equal));
+            .max_by(|a, b| {
+                a.1.to_f64()
+                    .partial_cmp(&b.1.to_f64())
+                    .unwrap_or(Ordering::Equal)
+            });
         let Some((entering, _)) = candidate else {
             return Ok(finish(multipliers, iteration));
         };
@@ -211,7 +217,8 @@ pub enum ClassChoice {
 
 impl ClassChoice {
     /// All three choices.
-    pub const ALL: [ClassChoice; 3] = [ClassChoice::Noise, ClassChoice::Clean, ClassChoice::Flipped];
+    pub const ALL: [ClassChoice; 3] =
+        [ClassChoice::Noise, ClassChoice::Clean, ClassChoice::Flipped];
 
     /// A short name.
     pub fn name(self) -> &'static str {
@@ -234,11 +241,13 @@ pub fn pattern_name(pattern: &ClassPattern) -> String {
 /// Which samples pick their signal token under a class-level pattern.
 pub fn signal_pickers(dataset: &Dataset, pattern: &ClassPattern) -> Vec<bool> {
     (0..dataset.samples)
-        .map(|sample| match pattern[class_index(dataset.clean_labels[sample])] {
-            ClassChoice::Noise => false,
-            ClassChoice::Clean => !dataset.flipped(sample),
-            ClassChoice::Flipped => dataset.flipped(sample),
-        })
+        .map(
+            |sample| match pattern[class_index(dataset.clean_labels[sample])] {
+                ClassChoice::Noise => false,
+                ClassChoice::Clean => !dataset.flipped(sample),
+                ClassChoice::Flipped => dataset.flipped(sample),
+            },
+        )
         .collect()
 }
 
@@ -283,7 +292,11 @@ pub fn noise_svm<F: Field>(
                 .iter()
                 .map(|&j| {
                     let entry = gram[i][j].clone();
-                    if labels[i] == labels[j] { entry } else { entry.neg() }
+                    if labels[i] == labels[j] {
+                        entry
+                    } else {
+                        entry.neg()
+                    }
                 })
                 .collect()
         })
@@ -354,11 +367,7 @@ pub fn class_pattern_costs<F: Field>(
 pub fn best_pattern<F: Field>(costs: &[(ClassPattern, F)]) -> (ClassPattern, F) {
     costs
         .iter()
-        .min_by(|a, b| {
-            a.1.sub(&b.1)
-                .sign()
-                .unwrap_or(Ordering::Equal)
-        })
+        .min_by(|a, b| a.1.sub(&b.1).sign().unwrap_or(Ordering::Equal))
         .cloned()
         .expect("nine patterns")
 }
@@ -395,7 +404,12 @@ pub fn chosen_slots(dataset: &Dataset, signal_pickers: &[bool]) -> Vec<usize> {
 pub fn gram_of(vectors: &[Vec<f64>]) -> Vec<Vec<f64>> {
     vectors
         .iter()
-        .map(|a| vectors.iter().map(|b| a.iter().zip(b).map(|(x, y)| x * y).sum()).collect())
+        .map(|a| {
+            vectors
+                .iter()
+                .map(|b| a.iter().zip(b).map(|(x, y)| x * y).sum())
+                .collect()
+        })
         .collect()
 }
 
@@ -406,7 +420,12 @@ pub fn gram_of(vectors: &[Vec<f64>]) -> Vec<Vec<f64>> {
 pub fn exact_gram_of(vectors: &[Vec<f64>]) -> Result<Vec<Vec<BigRational>>, Error> {
     let integers: Vec<Vec<i64>> = vectors
         .iter()
-        .map(|vector| vector.iter().map(|value| grid_units(*value)).collect::<Result<_, _>>())
+        .map(|vector| {
+            vector
+                .iter()
+                .map(|value| grid_units(*value))
+                .collect::<Result<_, _>>()
+        })
         .collect::<Result<_, _>>()?;
     let rows: Vec<&[i64]> = integers.iter().map(Vec::as_slice).collect();
     Ok(grid_gram(&rows))
@@ -441,7 +460,12 @@ pub struct MinNormSolution {
 
 /// v of a pattern from its noise-SVM dual: a_c = y/ρ on the signal coordinate of each
 /// class whose signal pickers carry label y, plus w⊥ = Σ λ_i y_i ξ_i.
-pub fn pattern_value(dataset: &Dataset, pickers: &[bool], members: &[usize], multipliers: &[f64]) -> Vec<f64> {
+pub fn pattern_value(
+    dataset: &Dataset,
+    pickers: &[bool],
+    members: &[usize],
+    multipliers: &[f64],
+) -> Vec<f64> {
     let mut value = vec![0.0; dataset.coordinates];
     for sample in 0..dataset.samples {
         if pickers[sample] {
@@ -505,7 +529,10 @@ pub fn noise_parts(dataset: &Dataset) -> Result<Vec<NoisePart>, Error> {
             let noise_pickers: Vec<bool> = pickers.iter().map(|picks| !picks).collect();
             let (members, dual) = noise_svm(&gram, &dataset.labels, &noise_pickers)?;
             let signal_classes = (0..2)
-                .filter(|class| (0..dataset.samples).any(|i| pickers[i] && class_index(dataset.clean_labels[i]) == *class))
+                .filter(|class| {
+                    (0..dataset.samples)
+                        .any(|i| pickers[i] && class_index(dataset.clean_labels[i]) == *class)
+                })
                 .count();
             parts.push(NoisePart {
                 pattern,
@@ -523,14 +550,25 @@ pub fn noise_parts(dataset: &Dataset) -> Result<Vec<NoisePart>, Error> {
 ///
 /// # Errors
 /// A failed Gram solve for p_mm.
-pub fn solve_min_norm_with(dataset: &Dataset, parts: &[NoisePart]) -> Result<MinNormSolution, Error> {
+pub fn solve_min_norm_with(
+    dataset: &Dataset,
+    parts: &[NoisePart],
+) -> Result<MinNormSolution, Error> {
     let inverse = 1.0 / (dataset.signal_norm * dataset.signal_norm);
     let costs: Vec<(ClassPattern, f64)> = parts
         .iter()
-        .map(|part| (part.pattern, part.cost + part.signal_classes as f64 * inverse))
+        .map(|part| {
+            (
+                part.pattern,
+                part.cost + part.signal_classes as f64 * inverse,
+            )
+        })
         .collect();
     let (pattern, cost) = best_pattern(&costs);
-    let chosen = parts.iter().find(|part| part.pattern == pattern).expect("the best pattern is listed");
+    let chosen = parts
+        .iter()
+        .find(|part| part.pattern == pattern)
+        .expect("the best pattern is listed");
     let pickers = signal_pickers(dataset, &pattern);
     let value = pattern_value(dataset, &pickers, &chosen.members, &chosen.multipliers);
     let attention = max_margin_attention(dataset, &pickers)?;
@@ -575,15 +613,24 @@ pub fn benign_geometry(dataset: &Dataset, grid: &GridData) -> Result<BenignGeome
     let noise = exact_noise_gram(grid);
     let rho_squared = grid.signal_norm_squared();
     let n = dataset.samples;
-    let orientation: Vec<i64> = (0..n).map(|i| if dataset.flipped(i) { -1 } else { 1 }).collect();
-    let class: Vec<usize> = (0..n).map(|i| class_index(dataset.clean_labels[i])).collect();
+    let orientation: Vec<i64> = (0..n)
+        .map(|i| if dataset.flipped(i) { -1 } else { 1 })
+        .collect();
+    let class: Vec<usize> = (0..n)
+        .map(|i| class_index(dataset.clean_labels[i]))
+        .collect();
     // ⟨δ_i, δ_j⟩ = s_i s_j (ρ²·1[c_i = c_j] + ⟨ξ_i, ξ_j⟩).
     let gram: Vec<Vec<BigRational>> = (0..n)
         .map(|i| {
             (0..n)
                 .map(|j| {
-                    let signal = if class[i] == class[j] { rho_squared.clone() } else { BigRational::zero() };
-                    BigRational::from_integer((orientation[i] * orientation[j]).into()) * (signal + &noise[i][j])
+                    let signal = if class[i] == class[j] {
+                        rho_squared.clone()
+                    } else {
+                        BigRational::zero()
+                    };
+                    BigRational::from_integer((orientation[i] * orientation[j]).into())
+                        * (signal + &noise[i][j])
                 })
                 .collect()
         })
@@ -592,7 +639,8 @@ pub fn benign_geometry(dataset: &Dataset, grid: &GridData) -> Result<BenignGeome
     let lambda = &attention.multipliers;
     let mut signal_logits = [BigRational::zero(), BigRational::zero()];
     for i in 0..n {
-        signal_logits[class[i]] += &rho_squared * &lambda[i] * BigRational::from_integer(orientation[i].into());
+        signal_logits[class[i]] +=
+            &rho_squared * &lambda[i] * BigRational::from_integer(orientation[i].into());
     }
     // q = −Σ λ_i s_i ξ_i; w⊥ = Σ_{i ∈ M} κ_i y_i ξ_i over the flipped (noise-picking) samples.
     let flipped: Vec<bool> = (0..n).map(|i| dataset.flipped(i)).collect();
@@ -602,12 +650,17 @@ pub fn benign_geometry(dataset: &Dataset, grid: &GridData) -> Result<BenignGeome
         .collect();
     let mut w_coefficients = vec![BigRational::zero(); n];
     for (member, multiplier) in members.iter().zip(&value_dual.multipliers) {
-        w_coefficients[*member] = multiplier * BigRational::from_integer(dataset.labels[*member].into());
+        w_coefficients[*member] =
+            multiplier * BigRational::from_integer(dataset.labels[*member].into());
     }
     // Quadratic forms on a common denominator: integer products, one division at the end.
     let integer_noise: Vec<Vec<BigInt>> = noise
         .iter()
-        .map(|row| row.iter().map(|entry| entry.numer() * (&unit_denominator() / entry.denom())).collect())
+        .map(|row| {
+            row.iter()
+                .map(|entry| entry.numer() * (&unit_denominator() / entry.denom()))
+                .collect()
+        })
         .collect();
     let (q_integers, q_denominator) = common_denominator(&q_coefficients);
     let (w_integers, w_denominator) = common_denominator(&w_coefficients);
@@ -642,9 +695,9 @@ fn unit_denominator() -> BigInt {
 
 /// Integers and one common denominator for a rational vector: values[i] = integers[i]/d.
 fn common_denominator(values: &[BigRational]) -> (Vec<BigInt>, BigInt) {
-    let denominator = values
-        .iter()
-        .fold(BigInt::from(1), |lcm, value| num_integer::Integer::lcm(&lcm, value.denom()));
+    let denominator = values.iter().fold(BigInt::from(1), |lcm, value| {
+        num_integer::Integer::lcm(&lcm, value.denom())
+    });
     let integers = values
         .iter()
         .map(|value| value.numer() * (&denominator / value.denom()))
@@ -657,7 +710,10 @@ fn common_denominator(values: &[BigRational]) -> (Vec<BigInt>, BigInt) {
 ///
 /// # Errors
 /// A failed enclosure.
-pub fn certified_benign_error(geometry: &BenignGeometry, precision: usize) -> Result<(Interval, Interval), Error> {
+pub fn certified_benign_error(
+    geometry: &BenignGeometry,
+    precision: usize,
+) -> Result<(Interval, Interval), Error> {
     let half = Interval::from_rational(&crate::exact::ratio(1, 2), precision);
     let q_norm = Interval::from_rational(&geometry.attention_noise, precision).sqrt()?;
     let mut total = Interval::from_integer(0, precision);
@@ -686,7 +742,10 @@ pub fn certified_benign_error(geometry: &BenignGeometry, precision: usize) -> Re
 }
 
 /// The benign pattern's class tallies' prediction b_cρ ≈ rD/(1 + rn_c), per class.
-pub fn approximate_signal_logits(ratio_value: &BigRational, tallies: &[ClassTally; 2]) -> [BigRational; 2] {
+pub fn approximate_signal_logits(
+    ratio_value: &BigRational,
+    tallies: &[ClassTally; 2],
+) -> [BigRational; 2] {
     [0, 1].map(|class| super::theory::approximate_signal_coefficient(ratio_value, &tallies[class]))
 }
 
@@ -704,7 +763,10 @@ pub fn generic_svm(vectors: &[Vec<f64>]) -> Result<Option<f64>, Error> {
         return Ok(Some(0.0));
     }
     let dimension = vectors[0].len();
-    let scale = (vectors.iter().map(|v| v.iter().map(|x| x * x).sum::<f64>()).sum::<f64>()
+    let scale = (vectors
+        .iter()
+        .map(|v| v.iter().map(|x| x * x).sum::<f64>())
+        .sum::<f64>()
         / vectors.len() as f64)
         .sqrt()
         .max(f64::MIN_POSITIVE);
@@ -725,8 +787,9 @@ pub fn generic_svm(vectors: &[Vec<f64>]) -> Result<Option<f64>, Error> {
         max_iter: 400,
         ..DefaultSettings::default()
     };
-    let mut solver = DefaultSolver::new(&objective, &linear, &constraints, &bounds, &cones, settings)
-        .map_err(|error| Error::Numerical(format!("Clarabel setup: {error:?}")))?;
+    let mut solver =
+        DefaultSolver::new(&objective, &linear, &constraints, &bounds, &cones, settings)
+            .map_err(|error| Error::Numerical(format!("Clarabel setup: {error:?}")))?;
     solver.solve();
     match solver.solution.status {
         SolverStatus::Solved | SolverStatus::AlmostSolved => {
@@ -771,7 +834,12 @@ pub fn realises_pattern(differences: &[Vec<f64>]) -> Result<bool, Error> {
     let (integers, denominator) = common_denominator(&multipliers);
     let grid: Vec<Vec<i64>> = differences
         .iter()
-        .map(|vector| vector.iter().map(|value| grid_units(*value)).collect::<Result<_, _>>())
+        .map(|vector| {
+            vector
+                .iter()
+                .map(|value| grid_units(*value))
+                .collect::<Result<_, _>>()
+        })
         .collect::<Result<_, _>>()?;
     let coordinates = differences[0].len();
     let mut direction = vec![BigInt::zero(); coordinates];
@@ -813,10 +881,16 @@ mod tests {
     #[test]
     fn the_dual_active_set_handles_an_inactive_constraint() {
         // a₁ = (1, 0), a₂ = (2, 0): only a₁ is active; ‖v‖² = 1 at v = (1, 0).
-        let gram = vec![vec![ratio(1, 1), ratio(2, 1)], vec![ratio(2, 1), ratio(4, 1) + ratio(1, 1000)]];
+        let gram = vec![
+            vec![ratio(1, 1), ratio(2, 1)],
+            vec![ratio(2, 1), ratio(4, 1) + ratio(1, 1000)],
+        ];
         let dual = solve_dual(&gram).unwrap();
         assert!(dual.cost > ratio(1, 2) && dual.cost <= ratio(1, 1));
-        let simple = vec![vec![ratio(2, 1), ratio(-1, 1)], vec![ratio(-1, 1), ratio(2, 1)]];
+        let simple = vec![
+            vec![ratio(2, 1), ratio(-1, 1)],
+            vec![ratio(-1, 1), ratio(2, 1)],
+        ];
         assert_eq!(solve_dual(&simple).unwrap().cost, ratio(2, 1));
         // The second vector is nearly parallel and longer: its constraint is inactive.
         let inactive = vec![vec![1.0, 1.9], vec![1.9, 4.0]];
@@ -832,7 +906,12 @@ mod tests {
         let exact_gram = exact_noise_gram(&grid);
         let inverse = BigRational::one() / grid.signal_norm_squared();
         let exact = class_pattern_costs(&dataset, &exact_gram, &inverse).unwrap();
-        let approximate = class_pattern_costs(&dataset, &noise_gram(&dataset), &(1.0 / dataset.signal_norm.powi(2))).unwrap();
+        let approximate = class_pattern_costs(
+            &dataset,
+            &noise_gram(&dataset),
+            &(1.0 / dataset.signal_norm.powi(2)),
+        )
+        .unwrap();
         for ((pattern, cost), (_, double)) in exact.iter().zip(&approximate) {
             let pickers = signal_pickers(&dataset, pattern);
             let tokens = chosen_slots(&dataset, &pickers);
@@ -847,7 +926,11 @@ mod tests {
                 .collect();
             let generic = generic_svm(&vectors).unwrap().unwrap();
             let exact_value = crate::exact::to_f64(cost);
-            assert!((generic / exact_value - 1.0).abs() < 1e-9, "{} {generic} {exact_value}", pattern_name(pattern));
+            assert!(
+                (generic / exact_value - 1.0).abs() < 1e-9,
+                "{} {generic} {exact_value}",
+                pattern_name(pattern)
+            );
             assert!((double / exact_value - 1.0).abs() < 1e-12);
         }
     }

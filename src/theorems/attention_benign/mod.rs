@@ -134,17 +134,33 @@ pub fn threshold_table() -> Result<Vec<ClosedForm>, Error> {
     let precision = crate::exact::DEFAULT_PRECISION;
     let mut rows = Vec::new();
     for row in claims_phase::threshold_table(precision)? {
-        let at = format!("T = {}, η = {}", row.tokens, format_rational(&row.flip_rate));
+        let at = format!(
+            "T = {}, η = {}",
+            row.tokens,
+            format_rational(&row.flip_rate)
+        );
         let root = |root: &theory::Root| match root {
             theory::Root::Rational(value) => Value::Exact(value.clone()),
             theory::Root::Surd(enclosure) => Value::Enclosure(enclosure.clone()),
         };
         for (name, formula, value) in [
-            ("κ_cl", "2 × root of (T−1)ν²z² − ((T−1) − ν)z − 1", root(&row.clean)),
+            (
+                "κ_cl",
+                "2 × root of (T−1)ν²z² − ((T−1) − ν)z − 1",
+                root(&row.clean),
+            ),
             ("κ_te", "2/ν²", Value::Exact(row.test.clone())),
-            ("κ_fl", "2 × root of (T−1)ν²z² − ((T−1) + ν)z − 1", root(&row.flipped)),
+            (
+                "κ_fl",
+                "2 × root of (T−1)ν²z² − ((T−1) + ν)z − 1",
+                root(&row.flipped),
+            ),
             ("κ*", "2/(1 − η)", Value::Exact(row.min_norm.clone())),
-            ("κ₁", "2(T − 1)/(1 − 2η)", Value::Exact(row.step_one.clone())),
+            (
+                "κ₁",
+                "2(T − 1)/(1 − 2η)",
+                Value::Exact(row.step_one.clone()),
+            ),
         ] {
             rows.push(ClosedForm {
                 name: format!("{name} at {at}"),
@@ -164,51 +180,6 @@ const INFO: TheoremInfo = TheoremInfo {
     suite_file: "attention_benign.toml",
 };
 
-const fn number(
-    name: &'static str,
-    domain: Domain,
-    default: Option<&'static str>,
-    description: &'static str,
-) -> ParameterSpec {
-    ParameterSpec {
-        name,
-        kind: ParameterKind::Number(domain),
-        default,
-        description,
-    }
-}
-
-const fn numbers(
-    name: &'static str,
-    domain: Domain,
-    default: &'static str,
-    description: &'static str,
-) -> ParameterSpec {
-    ParameterSpec {
-        name,
-        kind: ParameterKind::Numbers {
-            domain,
-            minimum_length: 1,
-        },
-        default: Some(default),
-        description,
-    }
-}
-
-const fn choice(
-    name: &'static str,
-    options: &'static [&'static str],
-    default: &'static str,
-    description: &'static str,
-) -> ParameterSpec {
-    ParameterSpec {
-        name,
-        kind: ParameterKind::Choice(options),
-        default: Some(default),
-        description,
-    }
-}
-
 /// Precisions of at least 64 bits.
 const PRECISION: Domain = Domain {
     minimum: crate::suite::Limit::Inclusive(64, 1),
@@ -224,89 +195,92 @@ const TOKEN_COUNT: Domain = Domain {
 };
 
 static PARAMETERS: &[ParameterSpec] = &[
-    number("samples", Domain::COUNT, Some("40"), "n, training samples"),
-    number(
+    ParameterSpec::number("samples", Domain::COUNT, "40", "n, training samples"),
+    ParameterSpec::optional_number(
         "dimension",
         Domain::COUNT,
-        None,
         "d, the ambient dimension; when not given, dimension_ratio · samples²",
     ),
-    number(
+    ParameterSpec::number(
         "dimension_ratio",
         Domain::POSITIVE,
-        Some("25"),
+        "25",
         "d/n² of the large-dimension assumption (and of the default d)",
     ),
-    number("tokens", TOKEN_COUNT, Some("2"), "T, tokens per input"),
-    number("flip_rate", Domain::FLIP_RATE, Some("0.1"), "η, label-flip probability"),
-    number(
+    ParameterSpec::number("tokens", TOKEN_COUNT, "2", "T, tokens per input"),
+    ParameterSpec::number(
+        "flip_rate",
+        Domain::FLIP_RATE,
+        "0.1",
+        "η, label-flip probability",
+    ),
+    ParameterSpec::number(
         "scaled_snr",
         Domain::POSITIVE,
-        Some("4"),
+        "4",
         "κ = nρ²/d (ρ = √(κd/n)); give this or signal_norm",
     ),
-    number(
+    ParameterSpec::optional_number(
         "signal_norm",
         Domain::POSITIVE,
-        None,
         "ρ, the norm of μ₊ and μ₋ (overrides scaled_snr)",
     ),
-    number(
+    ParameterSpec::number(
         "first_step_scale",
         Domain::POSITIVE,
-        Some("0.001"),
+        "0.001",
         "b₀ = β₀d/n, the scaled first step",
     ),
-    number(
+    ParameterSpec::number(
         "second_step_scale",
         Domain::POSITIVE,
-        Some("100000"),
+        "100000",
         "b₁ = β₀β₁d²/n², the scaled second step",
     ),
-    choice(
+    ParameterSpec::choice(
         "class_counts",
         &["balanced", "iid"],
         "\"balanced\"",
         "exactly n/2 samples per class, or independent fair labels",
     ),
-    choice(
+    ParameterSpec::choice(
         "flip_mode",
         &["exact", "bernoulli"],
         "\"exact\"",
         "exactly η·n/2 flips per class (an integer), or independent flips",
     ),
-    choice(
+    ParameterSpec::choice(
         "signal_position",
         &["random", "first"],
         "\"random\"",
         "slot of the signal token: uniform per input, or the first",
     ),
-    number("test_samples", Domain::COUNT, Some("2000"), "n_test, test draws per seed"),
-    number(
+    ParameterSpec::number(
+        "test_samples",
+        Domain::COUNT,
+        "2000",
+        "n_test, test draws per seed",
+    ),
+    ParameterSpec::number(
         "threshold_margin",
         Domain::OPEN_UNIT,
-        Some("0.1"),
+        "0.1",
         "units with |r/r_x − 1| below this are not judged",
     ),
-    number(
+    ParameterSpec::number(
         "precision",
         PRECISION,
-        Some("128"),
+        "128",
         "bits of the certified evaluations (each re-checked at twice the bits)",
     ),
-    choice(
+    ParameterSpec::choice(
         "simulator",
         &["gram", "explicit", "both"],
         "\"gram\"",
         "SIM-G (Gram basis), SIM-D (explicit d-dimensional), or both",
     ),
-    numbers("token_counts", TOKEN_COUNT, "[2, 3]", "T values of a case"),
-    numbers(
-        "scaled_snrs",
-        Domain::POSITIVE,
-        "[4]",
-        "κ values of a case",
-    ),
+    ParameterSpec::numbers("token_counts", TOKEN_COUNT, "[2, 3]", "T values of a case"),
+    ParameterSpec::numbers("scaled_snrs", Domain::POSITIVE, "[4]", "κ values of a case"),
     ParameterSpec {
         name: "scaled_snr_grid",
         kind: ParameterKind::Numbers {
@@ -316,13 +290,13 @@ static PARAMETERS: &[ParameterSpec] = &[
         default: Some("[0.5, 12, 0.5]"),
         description: "[lowest κ, highest κ, step] of a phase diagram",
     },
-    numbers(
+    ParameterSpec::numbers(
         "sample_sizes",
         Domain::COUNT,
         "[20, 40]",
         "n values of a phase diagram (d fixed)",
     ),
-    numbers(
+    ParameterSpec::numbers(
         "first_step_scales",
         Domain::POSITIVE,
         "[0.001, 1, 3, 10, 30, 100]",
@@ -334,64 +308,64 @@ static PARAMETERS: &[ParameterSpec] = &[
         default: Some("[[0.001, 100000], [1, 10]]"),
         description: "(b₀, b₁) pairs, one row each (ATT-2)",
     },
-    numbers(
+    ParameterSpec::numbers(
         "dimensions",
         Domain::COUNT,
         "[1000, 10000, 100000, 1000000]",
         "d values of a scaling fit (ATT-7)",
     ),
-    numbers(
+    ParameterSpec::numbers(
         "flip_rates",
         Domain::FLIP_RATE,
         "[0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45]",
         "η values of the exact sign tests (ATT-10)",
     ),
-    number(
+    ParameterSpec::number(
         "largest_token_count",
         TOKEN_COUNT,
-        Some("50"),
+        "50",
         "κ_fl − κ_te is checked to fall for T = 2 … this (ATT-10)",
     ),
-    number(
+    ParameterSpec::number(
         "asymptotic_token_count",
         TOKEN_COUNT,
-        Some("10000"),
+        "10000",
         "T at which (T − 1)(κ_fl − κ_te) is compared with 2(1 + 1/ν) (ATT-10)",
     ),
-    choice(
+    ParameterSpec::choice(
         "predictor",
         &["gradient_descent", "min_norm"],
         "\"gradient_descent\"",
         "the trained predictor a claim tests (ATT-6)",
     ),
-    choice(
+    ParameterSpec::choice(
         "min_norm_object",
         &["p_free", "balls"],
         "\"p_free\"",
         "min ‖v‖ with p free, or the max-margin point at ‖p‖ = attention_radius",
     ),
-    number(
+    ParameterSpec::number(
         "attention_radius",
         Domain::POSITIVE,
-        Some("64"),
+        "64",
         "R of the balls object",
     ),
-    number(
+    ParameterSpec::number(
         "largest_radius_exponent",
         Domain::NATURAL,
-        Some("12"),
+        "12",
         "R = 2^k for k = 0 … this (ATT-15)",
     ),
-    number(
+    ParameterSpec::number(
         "patterns",
         Domain::COUNT,
-        Some("20"),
+        "20",
         "random token patterns tested for realisability (ATT-15)",
     ),
-    number(
+    ParameterSpec::number(
         "resamples",
         Domain::COUNT,
-        Some("10000"),
+        "10000",
         "bootstrap resamples (ATT-7)",
     ),
 ];
@@ -464,16 +438,23 @@ impl Theorem for AttentionBenign {
         let parameters = &case.parameters;
         setting::Setting::from_parameters(parameters).map_err(|error| error.to_string())?;
         if claim.parameters.contains(&"step_scales") {
-            let rows = parameters.matrix("step_scales").map_err(|e| e.to_string())?;
+            let rows = parameters
+                .matrix("step_scales")
+                .map_err(|e| e.to_string())?;
             let positive = |value: &num_rational::BigRational| {
                 *value > num_rational::BigRational::from_integer(0.into())
             };
-            if rows.iter().any(|row| row.len() != 2 || !row.iter().all(positive)) {
+            if rows
+                .iter()
+                .any(|row| row.len() != 2 || !row.iter().all(positive))
+            {
                 return Err("step_scales must be rows [b₀, b₁] of two positive numbers".into());
             }
         }
         if claim.parameters.contains(&"scaled_snr_grid") {
-            let grid = parameters.rationals("scaled_snr_grid").map_err(|e| e.to_string())?;
+            let grid = parameters
+                .rationals("scaled_snr_grid")
+                .map_err(|e| e.to_string())?;
             if grid.len() != 3 || grid[0] >= grid[1] {
                 return Err(
                     "scaled_snr_grid must be [lowest κ, highest κ, step] with lowest < highest"
@@ -519,7 +500,11 @@ impl Theorem for AttentionBenign {
             value: Value::Exact(value),
         };
         Ok(vec![
-            exact("instance κ = nρ²/d", "ρ on the 2⁻²⁴ grid", setting.scaled_snr()),
+            exact(
+                "instance κ = nρ²/d",
+                "ρ on the 2⁻²⁴ grid",
+                setting.scaled_snr(),
+            ),
             exact("first step β₀", "b₀n/d", setting.first_step_size()),
             exact("second step β₁", "b₁n/(b₀d)", setting.second_step_size()),
             ClosedForm {
@@ -527,13 +512,21 @@ impl Theorem for AttentionBenign {
                 formula: "2 × positive root of (T−1)ν²z² − ((T−1) − ν)z − 1".into(),
                 value: root(&row.clean),
             },
-            exact("κ_te (test samples attend the signal above)", "2/ν²", row.test.clone()),
+            exact(
+                "κ_te (test samples attend the signal above)",
+                "2/ν²",
+                row.test.clone(),
+            ),
             ClosedForm {
                 name: "κ_fl (flipped samples attend the signal above)".into(),
                 formula: "2 × positive root of (T−1)ν²z² − ((T−1) + ν)z − 1".into(),
                 value: root(&row.flipped),
             },
-            exact("κ* (min-norm uses the signal above)", "2/(1 − η)", row.min_norm.clone()),
+            exact(
+                "κ* (min-norm uses the signal above)",
+                "2/(1 − η)",
+                row.min_norm.clone(),
+            ),
             exact(
                 "κ₁ (step one fits the flipped points below)",
                 "2(T − 1)/(1 − 2η)",
@@ -543,10 +536,14 @@ impl Theorem for AttentionBenign {
                 name: "flip count per class".into(),
                 formula: "η·n/2 (exact mode)".into(),
                 value: match setting.flips_per_class() {
-                    Some(count) => Value::Exact(num_rational::BigRational::from_integer(count.into())),
+                    Some(count) => {
+                        Value::Exact(num_rational::BigRational::from_integer(count.into()))
+                    }
                     None => Value::label(format!(
                         "not an integer ({})",
-                        format_rational(&(&setting.flip_rate * crate::exact::ratio(setting.samples as i64, 2)))
+                        format_rational(
+                            &(&setting.flip_rate * crate::exact::ratio(setting.samples as i64, 2))
+                        )
                     )),
                 },
             },

@@ -38,7 +38,13 @@ pub struct Tokens<'a, S: Clone> {
 
 impl<'a> Tokens<'a, f64> {
     /// f64 tokens borrowed as they are.
-    pub fn borrowed(values: &'a [f64], samples: usize, tokens: usize, coordinates: usize, labels: &'a [i8]) -> Tokens<'a, f64> {
+    pub fn borrowed(
+        values: &'a [f64],
+        samples: usize,
+        tokens: usize,
+        coordinates: usize,
+        labels: &'a [i8],
+    ) -> Tokens<'a, f64> {
         Tokens {
             samples,
             tokens,
@@ -142,7 +148,11 @@ fn dot<S: Scalar>(left: &[S], right: &[S], precision: usize) -> S {
 pub fn softmax<S: Scalar>(logits: &[S]) -> Result<Vec<S>, Error> {
     let reference = logits
         .iter()
-        .max_by(|a, b| a.to_f64().partial_cmp(&b.to_f64()).unwrap_or(Ordering::Equal))
+        .max_by(|a, b| {
+            a.to_f64()
+                .partial_cmp(&b.to_f64())
+                .unwrap_or(Ordering::Equal)
+        })
         .expect("at least one logit")
         .clone();
     let shifted: Vec<S> = logits
@@ -231,7 +241,11 @@ pub fn step<S: Scalar>(
     for sample in 0..data.samples {
         let label = data.labels[sample];
         let output = &model.outputs[sample];
-        let margin = if label > 0 { output.clone() } else { output.neg() };
+        let margin = if label > 0 {
+            output.clone()
+        } else {
+            output.neg()
+        };
         let signed_weight = {
             let weight = logistic_weight(&margin)?.mul(&scale);
             if label > 0 { weight } else { weight.neg() }
@@ -354,7 +368,9 @@ mod tests {
             samples: 2,
             tokens: 2,
             coordinates: 3,
-            values: Cow::Owned(vec![1.0, 0.0, 0.5, 0.0, 2.0, -1.0, 0.0, 1.0, 0.25, -0.5, 0.0, 1.5]),
+            values: Cow::Owned(vec![
+                1.0, 0.0, 0.5, 0.0, 2.0, -1.0, 0.0, 1.0, 0.25, -0.5, 0.0, 1.5,
+            ]),
             labels: Cow::Owned(vec![1, -1]),
         }
     }
@@ -383,14 +399,26 @@ mod tests {
                 let mut minus = weights.clone();
                 let h = 1e-6;
                 let (slot_plus, slot_minus, moved) = if block == 0 {
-                    (&mut plus.attention[k], &mut minus.attention[k], next.attention[k] - weights.attention[k])
+                    (
+                        &mut plus.attention[k],
+                        &mut minus.attention[k],
+                        next.attention[k] - weights.attention[k],
+                    )
                 } else {
-                    (&mut plus.value[k], &mut minus.value[k], next.value[k] - weights.value[k])
+                    (
+                        &mut plus.value[k],
+                        &mut minus.value[k],
+                        next.value[k] - weights.value[k],
+                    )
                 };
                 *slot_plus += h;
                 *slot_minus -= h;
                 let gradient = (loss(&data, &plus) - loss(&data, &minus)) / (2.0 * h);
-                assert!((moved + gradient).abs() < 1e-8, "block {block}, k {k}: {moved} vs {}", -gradient);
+                assert!(
+                    (moved + gradient).abs() < 1e-8,
+                    "block {block}, k {k}: {moved} vs {}",
+                    -gradient
+                );
             }
         }
     }
@@ -402,7 +430,11 @@ mod tests {
             Tokens::convert(&data.values, 2, 2, 3, &data.labels, 0).unwrap();
         let one_step = steps(&exact, &[ratio(1, 2)], 0).unwrap();
         let approximate = steps(&data, &[ratio(1, 2)], 0).unwrap();
-        for (a, b) in one_step.iterates[1].value.iter().zip(&approximate.iterates[1].value) {
+        for (a, b) in one_step.iterates[1]
+            .value
+            .iter()
+            .zip(&approximate.iterates[1].value)
+        {
             assert_eq!(crate::exact::to_f64(a), *b);
         }
         assert!(two_steps(&exact, &ratio(1, 2), &ratio(1, 2), 0).is_err());
@@ -410,7 +442,11 @@ mod tests {
             Tokens::convert(&data.values, 2, 2, 3, &data.labels, 128).unwrap();
         let enclosed = two_steps(&certified, &ratio(1, 2), &ratio(1, 2), 128).unwrap();
         let doubles = two_steps(&data, &ratio(1, 2), &ratio(1, 2), 0).unwrap();
-        for (a, b) in enclosed.iterates[2].attention.iter().zip(&doubles.iterates[2].attention) {
+        for (a, b) in enclosed.iterates[2]
+            .attention
+            .iter()
+            .zip(&doubles.iterates[2].attention)
+        {
             assert!((a.midpoint_f64() - b).abs() < 1e-14);
             assert!(a.width_f64() < 1e-30);
         }

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use super::data::{self, Dataset, class_index};
 use super::min_norm::{self, MinNormSolution};
-use super::model::{self, Tokens, Trajectory, attends_signal, limit_prediction, output_and_weight, predict};
+use super::model::{
+    self, Tokens, Trajectory, attends_signal, limit_prediction, output_and_weight, predict,
+};
 use super::setting::{Setting, Simulator};
 use crate::error::Error;
 use crate::exact::format_rational;
@@ -31,12 +33,22 @@ pub fn dataset(setting: &Setting, simulator: Simulator, seed: u64) -> Result<Arc
     if simulator == Simulator::Explicit {
         return data::draw(setting, simulator, seed).map(Arc::new);
     }
-    let key = format!("attention dataset {}|rho={}|seed={seed}", setting.data_key(simulator), setting.signal_norm);
+    let key = format!(
+        "attention dataset {}|rho={}|seed={seed}",
+        setting.data_key(simulator),
+        setting.signal_norm
+    );
     memo::shared(&key, || data::draw(setting, simulator, seed))
 }
 
 fn tokens_of(dataset: &Dataset) -> Tokens<'_, f64> {
-    Tokens::borrowed(&dataset.inputs, dataset.samples, dataset.tokens, dataset.coordinates, &dataset.labels)
+    Tokens::borrowed(
+        &dataset.inputs,
+        dataset.samples,
+        dataset.tokens,
+        dataset.coordinates,
+        &dataset.labels,
+    )
 }
 
 /// Two GD steps on a given training set, with non-finite values reported as errors.
@@ -51,11 +63,18 @@ pub fn train(dataset: &Dataset, setting: &Setting) -> Result<Trajectory<f64>, Er
         0,
     )?;
     let finite = trajectory.iterates.iter().all(|weights| {
-        weights.attention.iter().chain(&weights.value).all(|x| x.is_finite())
-    }) && trajectory
-        .forwards
-        .iter()
-        .all(|model| model.outputs.iter().chain(&model.logits).all(|x| x.is_finite()));
+        weights
+            .attention
+            .iter()
+            .chain(&weights.value)
+            .all(|x| x.is_finite())
+    }) && trajectory.forwards.iter().all(|model| {
+        model
+            .outputs
+            .iter()
+            .chain(&model.logits)
+            .all(|x| x.is_finite())
+    });
     if finite {
         Ok(trajectory)
     } else {
@@ -73,11 +92,18 @@ pub fn train(dataset: &Dataset, setting: &Setting) -> Result<Trajectory<f64>, Er
 ///
 /// # Errors
 /// A failed draw or a non-finite iterate.
-pub fn gradient_run(setting: &Setting, simulator: Simulator, seed: u64) -> Result<Arc<GradientRun>, Error> {
+pub fn gradient_run(
+    setting: &Setting,
+    simulator: Simulator,
+    seed: u64,
+) -> Result<Arc<GradientRun>, Error> {
     if simulator == Simulator::Explicit {
         let dataset = dataset(setting, simulator, seed)?;
         let trajectory = train(&dataset, setting)?;
-        return Ok(Arc::new(GradientRun { dataset, trajectory }));
+        return Ok(Arc::new(GradientRun {
+            dataset,
+            trajectory,
+        }));
     }
     let key = format!(
         "attention gd {}|rho={}|b0={}|b1={}|seed={seed}",
@@ -206,11 +232,19 @@ pub fn test_tally(
     stream: &mut rand_chacha::ChaCha12Rng,
 ) -> TestTally {
     let mut tally = TestTally::default();
-    let sampler = data::TestSampler::new(dataset, setting.flip_rate_f64(), setting.signal_position, attention, value);
+    let sampler = data::TestSampler::new(
+        dataset,
+        setting.flip_rate_f64(),
+        setting.signal_position,
+        attention,
+        value,
+    );
     for _ in 0..count {
         let input = sampler.draw(stream);
         let prediction = match reading {
-            Reading::Softmax => predict(output_and_weight(&input.logits, &input.values, input.signal_slot).0),
+            Reading::Softmax => {
+                predict(output_and_weight(&input.logits, &input.values, input.signal_slot).0)
+            }
             Reading::Limit => limit_prediction(&input.logits, &input.values),
         };
         let class = &mut tally.classes[class_index(input.clean_label)];
@@ -232,7 +266,13 @@ pub fn gradient_test(
     seed: u64,
     count: usize,
 ) -> Result<Arc<TestTally>, Error> {
-    test_of(&*gradient_run(setting, simulator, seed)?, setting, simulator, seed, count)
+    test_of(
+        &*gradient_run(setting, simulator, seed)?,
+        setting,
+        simulator,
+        seed,
+        count,
+    )
 }
 
 /// The test tally of a given GD run of (setting, simulator, seed), shared.
@@ -272,7 +312,11 @@ pub fn test_of(
 ///
 /// # Errors
 /// A failed draw or Gram solve.
-pub fn min_norm_run(setting: &Setting, simulator: Simulator, seed: u64) -> Result<Arc<(Arc<Dataset>, MinNormSolution)>, Error> {
+pub fn min_norm_run(
+    setting: &Setting,
+    simulator: Simulator,
+    seed: u64,
+) -> Result<Arc<(Arc<Dataset>, MinNormSolution)>, Error> {
     let key = format!(
         "attention mn {}|rho={}|seed={seed}",
         setting.data_key(simulator),
@@ -331,10 +375,22 @@ pub fn ball_test(
     let solved = min_norm_run(setting, simulator, seed)?;
     let (dataset, solution) = &*solved;
     let norm = solution.attention.iter().map(|x| x * x).sum::<f64>().sqrt();
-    let attention: Vec<f64> = solution.attention.iter().map(|x| x * radius / norm).collect();
+    let attention: Vec<f64> = solution
+        .attention
+        .iter()
+        .map(|x| x * radius / norm)
+        .collect();
     let value = averaged_svm(dataset, &attention)?.1;
     let mut stream = data::test_stream(setting, simulator, seed);
-    Ok(test_tally(dataset, setting, &attention, &value, Reading::Softmax, count, &mut stream))
+    Ok(test_tally(
+        dataset,
+        setting,
+        &attention,
+        &value,
+        Reading::Softmax,
+        count,
+        &mut stream,
+    ))
 }
 
 /// min ‖v‖² subject to y_i⟨X_iᵀs_i(p), v⟩ ≥ 1, the SVM on attention-averaged tokens at a
@@ -359,7 +415,14 @@ pub fn averaged_tokens(dataset: &Dataset, attention: &[f64]) -> Vec<Vec<f64>> {
     (0..dataset.samples)
         .map(|sample| {
             let logits: Vec<f64> = (0..dataset.tokens)
-                .map(|slot| dataset.token(sample, slot).iter().zip(attention).map(|(x, p)| x * p).sum())
+                .map(|slot| {
+                    dataset
+                        .token(sample, slot)
+                        .iter()
+                        .zip(attention)
+                        .map(|(x, p)| x * p)
+                        .sum()
+                })
                 .collect();
             let mut weights = logits.clone();
             crate::sim::softmax_in_place(&mut weights);

@@ -128,10 +128,14 @@ impl Setting {
         } else {
             let ratio_value = parameters.rational("dimension_ratio")?;
             let dimension = ratio_value * BigRational::from_integer((samples * samples).into());
-            dimension.ceil().to_integer().to_usize().ok_or_else(|| Error::Parameter {
-                name: "dimension_ratio".into(),
-                message: "dimension_ratio · samples² does not fit a machine integer".into(),
-            })?
+            dimension
+                .ceil()
+                .to_integer()
+                .to_usize()
+                .ok_or_else(|| Error::Parameter {
+                    name: "dimension_ratio".into(),
+                    message: "dimension_ratio · samples² does not fit a machine integer".into(),
+                })?
         };
         let tokens = parameters.count("tokens")? as usize;
         let setting = Setting {
@@ -173,7 +177,9 @@ impl Setting {
         if tokens < 2 {
             return Err(Error::Parameter {
                 name: "tokens".into(),
-                message: format!("{tokens} tokens; an input needs a signal and a noise token (T ≥ 2)"),
+                message: format!(
+                    "{tokens} tokens; an input needs a signal and a noise token (T ≥ 2)"
+                ),
             });
         }
         if setting.noise_tokens() + 2 > dimension {
@@ -262,7 +268,10 @@ impl Setting {
     /// The flip count per class in the exact mode, when η·n/2 is an integer.
     pub fn flips_per_class(&self) -> Option<usize> {
         let count = &self.flip_rate * ratio(self.samples as i64, 2);
-        count.is_integer().then(|| count.to_integer().to_usize()).flatten()
+        count
+            .is_integer()
+            .then(|| count.to_integer().to_usize())
+            .flatten()
     }
 
     /// The first broken precondition of the data model, if any: an odd n with balanced
@@ -287,7 +296,8 @@ impl Setting {
 
     /// Whether d ≥ `dimension_ratio`·n², the large-dimension assumption.
     pub fn large_dimension_break(&self, dimension_ratio: &BigRational) -> Option<String> {
-        let needed = dimension_ratio * BigRational::from_integer((self.samples * self.samples).into());
+        let needed =
+            dimension_ratio * BigRational::from_integer((self.samples * self.samples).into());
         (BigRational::from_integer(self.dimension.into()) < needed).then(|| {
             format!(
                 "large-dimension assumption d ≥ {}·n² broken: d = {} < {}",
@@ -301,13 +311,15 @@ impl Setting {
     /// Whether the schedule is one the §6.3 rules are derived for: b₀ ≤ 1e-3 (so that
     /// g_i ≈ 1/2 at step two) and b₁ ≥ 1e4 (a saturated step-two softmax).
     pub fn schedule_break(&self) -> Option<String> {
-        (self.first_step_scale > ratio(1, 1000) || self.second_step_scale < ratio(10_000, 1)).then(|| {
-            format!(
-                "the attention rules of §6.3 assume b₀ ≤ 1e-3 and b₁ ≥ 1e4; b₀ = {}, b₁ = {}",
-                format_rational(&self.first_step_scale),
-                format_rational(&self.second_step_scale)
-            )
-        })
+        (self.first_step_scale > ratio(1, 1000) || self.second_step_scale < ratio(10_000, 1)).then(
+            || {
+                format!(
+                    "the attention rules of §6.3 assume b₀ ≤ 1e-3 and b₁ ≥ 1e4; b₀ = {}, b₁ = {}",
+                    format_rational(&self.first_step_scale),
+                    format_rational(&self.second_step_scale)
+                )
+            },
+        )
     }
 
     /// A key naming everything the training data depend on except ρ: runs at different κ
@@ -325,7 +337,6 @@ impl Setting {
             self.signal_position
         )
     }
-
 }
 
 #[cfg(test)]
@@ -376,12 +387,13 @@ pub(crate) mod tests {
         let mut setting = default_setting();
         assert!(setting.broken_precondition().is_none());
         setting.flip_rate = ratio(1, 30);
-        assert!(setting.broken_precondition().unwrap().contains("integer η·n/2"));
         assert!(
             setting
-                .large_dimension_break(&ratio(25, 1))
-                .is_none()
+                .broken_precondition()
+                .unwrap()
+                .contains("integer η·n/2")
         );
+        assert!(setting.large_dimension_break(&ratio(25, 1)).is_none());
         setting.dimension = 10_000;
         assert!(
             setting

@@ -62,9 +62,9 @@ impl Root {
     pub fn scaled(&self, factor: &BigRational) -> Root {
         match self {
             Root::Rational(value) => Root::Rational(value * factor),
-            Root::Surd(enclosure) => Root::Surd(
-                enclosure.mul(&Interval::from_rational(factor, enclosure.precision())),
-            ),
+            Root::Surd(enclosure) => {
+                Root::Surd(enclosure.mul(&Interval::from_rational(factor, enclosure.precision())))
+            }
         }
     }
 
@@ -75,7 +75,6 @@ impl Root {
             Root::Surd(enclosure) => enclosure.midpoint_f64(),
         }
     }
-
 }
 
 /// The square root of a non-negative rational when it is rational.
@@ -117,12 +116,15 @@ impl Quadratic {
         }
         if self.a.is_zero() {
             if !self.b.is_positive() {
-                return Err(Error::Numerical("a linear rule with no positive root".into()));
+                return Err(Error::Numerical(
+                    "a linear rule with no positive root".into(),
+                ));
             }
             return Ok(Root::Rational(-&self.c / &self.b));
         }
         let two_a = &self.a * BigRational::from_integer(2.into());
-        let discriminant = &self.b * &self.b - BigRational::from_integer(4.into()) * &self.a * &self.c;
+        let discriminant =
+            &self.b * &self.b - BigRational::from_integer(4.into()) * &self.a * &self.c;
         if let Some(root) = rational_square_root(&discriminant) {
             return Ok(Root::Rational((root - &self.b) / two_a));
         }
@@ -256,7 +258,11 @@ pub struct ThresholdRow {
 ///
 /// # Errors
 /// [`Error::Numerical`] when η ≥ 1/2 (no positive agreement rate).
-pub fn threshold_row(tokens: usize, flip_rate: &BigRational, precision: usize) -> Result<ThresholdRow, Error> {
+pub fn threshold_row(
+    tokens: usize,
+    flip_rate: &BigRational,
+    precision: usize,
+) -> Result<ThresholdRow, Error> {
     let nu = agreement_rate(flip_rate);
     if !nu.is_positive() {
         return Err(Error::Numerical("the thresholds need η < 1/2".into()));
@@ -265,9 +271,13 @@ pub fn threshold_row(tokens: usize, flip_rate: &BigRational, precision: usize) -
     Ok(ThresholdRow {
         tokens,
         flip_rate: flip_rate.clone(),
-        clean: balanced_clean(tokens, flip_rate).positive_root(precision)?.scaled(&two),
+        clean: balanced_clean(tokens, flip_rate)
+            .positive_root(precision)?
+            .scaled(&two),
         test: &two / (&nu * &nu),
-        flipped: balanced_flipped(tokens, flip_rate).positive_root(precision)?.scaled(&two),
+        flipped: balanced_flipped(tokens, flip_rate)
+            .positive_root(precision)?
+            .scaled(&two),
         min_norm: &two / (BigRational::one() - flip_rate),
         step_one: &two * BigRational::from_integer(((tokens - 1) as i64).into()) / nu,
     })
@@ -319,14 +329,25 @@ pub fn step_one_weighted_signal(
         let weight = super::model::logistic_weight(&Interval::from_rational(&exponent, precision))?;
         let term = &signed - BigRational::one();
         let count = Interval::from_integer(count as i64, precision);
-        total = total.add(&count.mul(&weight).mul(&Interval::from_rational(&term, precision)));
-        magnitude = magnitude.add(&count.mul(&weight).mul(&Interval::from_rational(&term.abs(), precision)));
+        total = total.add(
+            &count
+                .mul(&weight)
+                .mul(&Interval::from_rational(&term, precision)),
+        );
+        magnitude = magnitude.add(
+            &count
+                .mul(&weight)
+                .mul(&Interval::from_rational(&term.abs(), precision)),
+        );
     }
     Ok((total, magnitude))
 }
 
 /// rD/(1 + rn_c), the decoupled-QP approximation of b_cρ.
-pub fn approximate_signal_coefficient(ratio_value: &BigRational, tally: &ClassTally) -> BigRational {
+pub fn approximate_signal_coefficient(
+    ratio_value: &BigRational,
+    tally: &ClassTally,
+) -> BigRational {
     let agreement = BigRational::from_integer(tally.agreement().into());
     let size = BigRational::from_integer((tally.size as i64).into());
     ratio_value * agreement / (BigRational::one() + ratio_value * size)
@@ -375,7 +396,10 @@ mod tests {
         let test = test_rule(&tally);
         let r = |kappa: BigRational| kappa / BigRational::from_integer(40.into());
         assert_eq!(side(&test, &r(ratio(35, 10)), &ratio(1, 10)), Side::Above);
-        assert_eq!(side(&test, &r(ratio(33, 10)), &ratio(1, 10)), Side::InMargin);
+        assert_eq!(
+            side(&test, &r(ratio(33, 10)), &ratio(1, 10)),
+            Side::InMargin
+        );
         assert_eq!(side(&test, &r(ratio(2, 1)), &ratio(1, 10)), Side::Below);
         assert_eq!(
             side(&min_norm_rule(&tally), &r(ratio(24, 10)), &ratio(1, 10)),

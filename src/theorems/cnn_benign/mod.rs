@@ -144,120 +144,75 @@ const INFO: TheoremInfo = TheoremInfo {
     suite_file: "cnn_benign.toml",
 };
 
-const fn choice(
-    name: &'static str,
-    options: &'static [&'static str],
-    default: &'static str,
-    description: &'static str,
-) -> ParameterSpec {
-    ParameterSpec {
-        name,
-        kind: ParameterKind::Choice(options),
-        default: Some(default),
-        description,
-    }
-}
-
-const fn number(
-    name: &'static str,
-    domain: Domain,
-    default: &'static str,
-    description: &'static str,
-) -> ParameterSpec {
-    ParameterSpec {
-        name,
-        kind: ParameterKind::Number(domain),
-        default: Some(default),
-        description,
-    }
-}
-
-const fn numbers(
-    name: &'static str,
-    domain: Domain,
-    default: &'static str,
-    description: &'static str,
-) -> ParameterSpec {
-    ParameterSpec {
-        name,
-        kind: ParameterKind::Numbers {
-            domain,
-            minimum_length: 1,
-        },
-        default: Some(default),
-        description,
-    }
-}
-
 static PARAMETERS: &[ParameterSpec] = &[
-    number(
+    ParameterSpec::number(
         "samples",
         Domain::COUNT,
         "20",
         "n, training samples (setting Q)",
     ),
-    number("dimension", Domain::COUNT, "500", "d, patch dimension"),
-    number(
+    ParameterSpec::number("dimension", Domain::COUNT, "500", "d, patch dimension"),
+    ParameterSpec::number(
         "filters_per_class",
         Domain::COUNT,
         "10",
         "m, filters per class",
     ),
-    number("learning_rate", Domain::POSITIVE, "0.05", "η, the GD step"),
-    number("steps", Domain::COUNT, "600", "T, GD steps"),
-    number(
+    ParameterSpec::number("learning_rate", Domain::POSITIVE, "0.05", "η, the GD step"),
+    ParameterSpec::number("steps", Domain::COUNT, "600", "T, GD steps"),
+    ParameterSpec::number(
         "step_limit_factor",
         Domain::COUNT,
         "5",
         "training continues past T until L ≤ loss_target, at most this many times T",
     ),
-    number("noise_std", Domain::POSITIVE, "1", "σ_p"),
-    number("hidden_init_std", Domain::POSITIVE, "0.01", "σ₀"),
-    choice(
+    ParameterSpec::number("noise_std", Domain::POSITIVE, "1", "σ_p"),
+    ParameterSpec::number("hidden_init_std", Domain::POSITIVE, "0.01", "σ₀"),
+    ParameterSpec::choice(
         "hidden_init_law",
         &["gaussian", "uniform"],
         "\"gaussian\"",
         "N(0, σ₀²), or PyTorch's U(−1/√d, 1/√d) for weights and bias (Kou code)",
     ),
-    number(
+    ParameterSpec::number(
         "flip_rate",
         Domain::FLIP_RATE,
         "0.1",
         "p, label-flip probability",
     ),
-    number("signal_norm", Domain::NON_NEGATIVE, "1", "‖μ‖"),
-    choice(
+    ParameterSpec::number("signal_norm", Domain::NON_NEGATIVE, "1", "‖μ‖"),
+    ParameterSpec::choice(
         "output_layer",
         &["trainable", "fixed"],
         "\"trainable\"",
         "trainable v, or the fixed-output baseline",
     ),
-    number(
+    ParameterSpec::number(
         "output_init",
         Domain::POSITIVE,
         "0.1",
         "v₀, output-layer initial scale",
     ),
-    number(
+    ParameterSpec::number(
         "fixed_output_weight",
         Domain::POSITIVE,
         "1",
         "κ·v_fix of the fixed-output baseline (1/m Kou paper, 1/2 Kou code)",
     ),
-    choice(
+    ParameterSpec::choice(
         "output_init_law",
         &["constant", "gaussian", "random_sign"],
         "\"constant\"",
         "law of v⁽⁰⁾: v₀, N(0, v₀²), or ±v₀",
     ),
-    choice("output_scale", &["1", "1/m"], "\"1\"", "κ"),
-    choice(
+    ParameterSpec::choice("output_scale", &["1", "1/m"], "\"1\"", "κ"),
+    ParameterSpec::choice(
         "output_sharing",
         &["per_neuron", "per_class"],
         "\"per_neuron\"",
         "one output weight per neuron or per class",
     ),
-    choice(
+    ParameterSpec::choice(
         "noise",
         &["projected", "iid", "blocks"],
         "\"projected\"",
@@ -269,31 +224,31 @@ static PARAMETERS: &[ParameterSpec] = &[
         default: Some("false"),
         description: "a trainable bias per filter",
     },
-    choice(
+    ParameterSpec::choice(
         "update",
         &["simultaneous", "sequential"],
         "\"simultaneous\"",
         "both layers from step-t values, or v first (negative control)",
     ),
-    number(
+    ParameterSpec::number(
         "loss_target",
         Domain::OPEN_UNIT,
         "0.001",
         "ε, the training-loss target",
     ),
-    number(
+    ParameterSpec::number(
         "test_samples",
         Domain::NATURAL,
         "2000",
         "test draws per run",
     ),
-    numbers(
+    ParameterSpec::numbers(
         "output_inits",
         Domain::POSITIVE,
         "[1, 0.1, 0.001]",
         "v₀ values of the run grid",
     ),
-    numbers(
+    ParameterSpec::numbers(
         "signal_norms",
         Domain::NON_NEGATIVE,
         "[1, 5]",
@@ -305,32 +260,32 @@ static PARAMETERS: &[ParameterSpec] = &[
         default: Some("false"),
         description: "add the fixed-output baseline to the run grid",
     },
-    numbers(
+    ParameterSpec::numbers(
         "learning_rates",
         Domain::POSITIVE,
         "[0.1, 0.05, 0.025]",
         "η values at a fixed horizon (CNN-5)",
     ),
-    number("horizon", Domain::POSITIVE, "15", "H = ηT (CNN-5)"),
-    number(
+    ParameterSpec::number("horizon", Domain::POSITIVE, "15", "H = ηT (CNN-5)"),
+    ParameterSpec::number(
         "instances",
         Domain::COUNT,
         "200",
         "random rational states (CNN-1)",
     ),
-    number(
+    ParameterSpec::number(
         "maximum_samples",
         Domain::COUNT,
         "8",
         "largest n of the rational states",
     ),
-    number(
+    ParameterSpec::number(
         "maximum_dimension",
         Domain::COUNT,
         "16",
         "largest d of the rational states",
     ),
-    number(
+    ParameterSpec::number(
         "maximum_filters",
         Domain::COUNT,
         "3",
@@ -342,19 +297,19 @@ static PARAMETERS: &[ParameterSpec] = &[
         default: Some("[[20, 500]]"),
         description: "(n, d) pairs of a grid, one row each",
     },
-    numbers(
+    ParameterSpec::numbers(
         "threshold_statistics",
         Domain::POSITIVE,
         "[0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100]",
         "S values of the threshold grid (‖μ‖ = (Sσ_p⁴d/n)^{1/4} per slice)",
     ),
-    numbers(
+    ParameterSpec::numbers(
         "dimensions",
         Domain::COUNT,
         "[100, 350, 600, 850, 1090]",
         "d values of the Kou heatmap",
     ),
-    number(
+    ParameterSpec::number(
         "sweep_points",
         Domain::COUNT,
         "8",
