@@ -483,8 +483,25 @@ fn merge(files: &[PathBuf], format: Format, output: Option<&Path>) -> Result<Exi
 }
 
 /// What the method abbreviations of the specs mean.
-const METHODS: &str = "CF closed form (exact or certified), GA gradient ascent, GF gradient flow, \
-SR sampled REINFORCE, SIM-D explicit simulator, SIM-G Gram-basis simulator, MN min-norm solver";
+const METHODS: &[(&str, &str)] = &[
+    ("CF", "CF closed form, exact or certified"),
+    ("GA", "GA gradient ascent"),
+    ("GF", "GF gradient flow"),
+    ("SR", "SR sampled REINFORCE"),
+    ("SIM-D", "SIM-D explicit d-dimensional simulator"),
+    ("SIM-G", "SIM-G Gram-basis simulator"),
+    ("MN", "MN min-norm solver"),
+];
+
+/// Whether `text` uses `abbreviation` as a word (not inside a longer one).
+fn mentions(text: &str, abbreviation: &str) -> bool {
+    text.match_indices(abbreviation).any(|(start, _)| {
+        let before = text[..start].chars().next_back();
+        let after = text[start + abbreviation.len()..].chars().next();
+        let boundary = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric() && c != '-');
+        boundary(before) && boundary(after)
+    })
+}
 
 fn explain(directory: &Path, claim_id: &str, tier: Tier, no_run: bool) -> Result<ExitCode> {
     let (theorem, claim) = theorems::find_claim(claim_id).ok_or_else(|| unknown_claim(claim_id))?;
@@ -505,10 +522,22 @@ fn explain(directory: &Path, claim_id: &str, tier: Tier, no_run: bool) -> Result
         "theorem: {} — {} ({}); spec {}\n",
         info.id, info.title, info.paper, info.spec
     );
-    text += &format!(
-        "checked by: {} ({METHODS}); tier: {}\n\n",
-        claim.methods, claim.tier
-    );
+    let legend: Vec<&str> = METHODS
+        .iter()
+        .filter(|(abbreviation, _)| mentions(claim.methods, abbreviation))
+        .map(|(abbreviation, meaning)| {
+            if meaning.is_empty() {
+                *abbreviation
+            } else {
+                meaning
+            }
+        })
+        .collect();
+    text += &format!("checked by: {}", claim.methods);
+    if !legend.is_empty() {
+        text += &format!(" ({})", legend.join("; "));
+    }
+    text += &format!("; tier: {}\n\n", claim.tier);
     text += &format!(
         "{}\n\nformula:\n{}\n\n",
         claim.statement,
@@ -527,10 +556,16 @@ fn explain(directory: &Path, claim_id: &str, tier: Tier, no_run: bool) -> Result
             .iter()
             .filter_map(|name| theorem.parameters().iter().find(|spec| spec.name == *name))
             .map(|spec| {
+                let description = match spec.kind {
+                    thmcheck::suite::ParameterKind::Choice(options) => {
+                        format!("{} (one of {})", spec.description, options.join(", "))
+                    }
+                    _ => spec.description.to_string(),
+                };
                 vec![
                     format!("  {}", spec.name),
                     spec.default.unwrap_or("(no default)").to_string(),
-                    spec.description.to_string(),
+                    description,
                 ]
             })
             .collect();
@@ -608,20 +643,8 @@ fn unknown_claim(target: &str) -> anyhow::Error {
 
 /// ", did you mean X?" for the closest candidate, when one is close.
 fn suggestion(target: &str, candidates: &[&str]) -> String {
-    candidates
-        .iter()
-        .map(|candidate| {
-            (
-                strsim::normalized_damerau_levenshtein(
-                    &target.to_lowercase(),
-                    &candidate.to_lowercase(),
-                ),
-                candidate,
-            )
-        })
-        .filter(|(similarity, _)| *similarity >= 0.6)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, candidate)| format!("; did you mean {candidate}?"))
+    thmcheck::suite::closest(target, candidates)
+        .map(|candidate| format!("; did you mean {candidate}?"))
         .unwrap_or_default()
 }
 

@@ -1,5 +1,7 @@
 //! `thmcheck new`: the scaffold writes its files and registers the module, refuses to
-//! overwrite, and leaves nothing behind when it stops. (A scaffolded theorem was built and
+//! overwrite, and leaves nothing behind when it stops. The tests scaffold a name no one
+//! would choose (`scaffold_probe`), so that they still pass after a researcher has added
+//! the README's example theorem to the registry they copy. (A scaffolded theorem was built and
 //! tested with `cargo test --release` in a clean clone; that takes minutes, so it is not
 //! repeated here.)
 
@@ -20,17 +22,17 @@ fn scratch(name: &str) -> PathBuf {
 #[test]
 fn scaffold_writes_and_registers_a_module() {
     let root = scratch("writes");
-    let names = Names::new("sharp_bounds", None).unwrap();
+    let names = Names::new("scaffold_probe", None).unwrap();
     let written = create(&root, &names).unwrap();
     assert_eq!(written.len(), 5);
     let registry = std::fs::read_to_string(root.join("src/theorems/mod.rs")).unwrap();
-    assert!(registry.contains("pub mod sharp_bounds;"));
-    assert!(registry.contains("&sharp_bounds::SharpBounds,"));
-    let module = std::fs::read_to_string(root.join("src/theorems/sharp_bounds/mod.rs")).unwrap();
-    assert!(module.contains("\"SB-1\"") && module.contains("# Limitations"));
+    assert!(registry.contains("pub mod scaffold_probe;"));
+    assert!(registry.contains("&scaffold_probe::ScaffoldProbe,"));
+    let module = std::fs::read_to_string(root.join("src/theorems/scaffold_probe/mod.rs")).unwrap();
+    assert!(module.contains("\"SP-1\"") && module.contains("# Limitations"));
     let snapshot =
-        std::fs::read_to_string(root.join("snapshots/sharp_bounds_verdicts.snap")).unwrap();
-    assert!(snapshot.ends_with("SB-1 | n up to 50 | holds\n"));
+        std::fs::read_to_string(root.join("snapshots/scaffold_probe_verdicts.snap")).unwrap();
+    assert!(snapshot.ends_with("SP-1 | n up to 50 | holds\n"));
     assert!(
         create(&root, &names).is_err(),
         "a second scaffold of the same name is refused"
@@ -41,8 +43,8 @@ fn scaffold_writes_and_registers_a_module() {
 #[test]
 fn an_existing_file_stops_the_scaffold_before_anything_is_written() {
     let root = scratch("existing");
-    let names = Names::new("sharp_bounds", None).unwrap();
-    let clash = root.join("tests/sharp_bounds.rs");
+    let names = Names::new("scaffold_probe", None).unwrap();
+    let clash = root.join("tests/scaffold_probe.rs");
     std::fs::create_dir_all(clash.parent().unwrap()).unwrap();
     std::fs::write(&clash, "// the researcher's own file\n").unwrap();
     let before = std::fs::read_to_string(root.join("src/theorems/mod.rs")).unwrap();

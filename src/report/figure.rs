@@ -236,19 +236,22 @@ where
                     )
                 })
         });
-        chart
-            .draw_series(cells)
-            .map_err(plot_error)?
-            .label(format!(
-                "{} (blue {} to red {})",
-                heatmap.value_label, heatmap.range.0, heatmap.range.1
-            ))
-            .legend(|(x, y)| {
-                Rectangle::new(
-                    [(x, y - 5), (x + 18, y + 5)],
-                    heat_color(0.5, (0.0, 1.0)).filled(),
-                )
-            });
+        chart.draw_series(cells).map_err(plot_error)?;
+        // Two legend swatches, the colors of the two ends of the scale.
+        for end in [heatmap.range.0, heatmap.range.1] {
+            let color = heat_color(end, heatmap.range);
+            chart
+                .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())
+                .map_err(plot_error)?
+                .label(format!(
+                    "{} {}",
+                    heatmap.value_label,
+                    crate::claim::format_significant(end, 3)
+                ))
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 18, y + 5)], color.filled())
+                });
+        }
     }
     for (index, series) in figure.series.iter().enumerate() {
         // Over a heatmap's blue and red, series take colors that stay visible on both:

@@ -214,9 +214,9 @@ pub fn table(reports: &[SuiteReport], seconds: Option<f64>) -> String {
         let verdicts = report.claim_verdicts();
         let _ = writeln!(
             text,
-            "{}: {} claims: {}\n",
+            "{}: {}: {}\n",
             report.theorem,
-            verdicts.len(),
+            count_of(verdicts.len(), "claim"),
             verdict_counts(verdicts.iter().map(|(_, v)| *v))
         );
     }
@@ -226,11 +226,20 @@ pub fn table(reports: &[SuiteReport], seconds: Option<f64>) -> String {
         .unwrap_or_default();
     let _ = writeln!(
         text,
-        "{} claims: {}{time}",
-        claims.len(),
+        "{}: {}{time}",
+        count_of(claims.len(), "claim"),
         verdict_counts(claims.iter().map(|(_, v)| *v))
     );
     text
+}
+
+/// "1 claim", "2 claims".
+fn count_of(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
 }
 
 /// The verdict table for snapshots: verdicts, predictions and measurements, no timings
@@ -248,11 +257,28 @@ pub fn closed_form_table(rows: &[ClosedForm]) -> String {
         "formula".to_string(),
         "value".to_string(),
     ]];
-    table.extend(
-        rows.iter()
-            .map(|row| vec![row.name.clone(), row.formula.clone(), row.value.to_string()]),
-    );
+    table.extend(rows.iter().map(|row| {
+        vec![
+            row.name.clone(),
+            row.formula.clone(),
+            with_decimal(&row.value),
+        ]
+    }));
     align(&table)
+}
+
+/// A value as text; a long exact fraction also shows its decimal value.
+fn with_decimal(value: &crate::claim::Value) -> String {
+    let text = value.to_string();
+    match value {
+        crate::claim::Value::Exact(rational) if text.len() > 12 && !rational.is_integer() => {
+            format!(
+                "{text} ≈ {}",
+                crate::claim::format_significant(crate::exact::to_f64(rational), 12)
+            )
+        }
+        _ => text,
+    }
 }
 
 /// The JSON report: schema version, tool version, tier, every suite's results and the

@@ -212,6 +212,25 @@ fn suite_error(file: &Path, source: &str, offset: usize, message: impl Into<Stri
     }
 }
 
+/// The candidate closest to `target` (case-insensitive Damerau–Levenshtein similarity of at
+/// least 0.6), for "did you mean" hints.
+pub fn closest<'a>(target: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|candidate| {
+            (
+                strsim::normalized_damerau_levenshtein(
+                    &target.to_lowercase(),
+                    &candidate.to_lowercase(),
+                ),
+                *candidate,
+            )
+        })
+        .filter(|(similarity, _)| *similarity >= 0.6)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, candidate)| candidate)
+}
+
 /// A deserializer message with what would be right added where the key is known.
 fn explain_syntax(message: &str) -> String {
     let fix = |key: &str| -> Option<&'static str> {
@@ -410,8 +429,11 @@ impl Suite {
                     source,
                     offset,
                     format!(
-                        "unknown parameter `{name}` for claim {}; expected one of {}",
+                        "unknown parameter `{name}` for claim {}{}; expected one of {}",
                         claim.id,
+                        closest(name, claim.parameters)
+                            .map(|candidate| format!("; did you mean `{candidate}`?"))
+                            .unwrap_or_default(),
                         claim.parameters.join(", ")
                     ),
                 ));
@@ -769,8 +791,17 @@ pub fn merge(shards: Vec<SuiteReport>) -> Result<Vec<SuiteReport>, Error> {
             .collect();
         if !missing.is_empty() {
             return Err(refuse(format!(
-                "{theorem}: shard {} is missing",
-                missing.join(", ")
+                "{theorem}: {} {} missing",
+                if missing.len() == 1 {
+                    "shard"
+                } else {
+                    "shards"
+                },
+                if missing.len() == 1 {
+                    format!("{} is", missing[0])
+                } else {
+                    format!("{} are", missing.join(", "))
+                }
             )));
         }
         let mut report = group

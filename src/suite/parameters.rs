@@ -284,7 +284,7 @@ fn checked_number(value: &toml::Value, domain: Domain) -> Result<BigRational, St
         Ok(number)
     } else {
         Err(format!(
-            "{} is out of range: expected {}",
+            "{} is out of range ({})",
             format_rational(&number),
             domain.describe()
         ))
@@ -608,7 +608,7 @@ mod tests {
         assert!(
             validate(&spec, &toml_value("0"))
                 .unwrap_err()
-                .contains("expected a number > 0")
+                .contains("0 is out of range (a number > 0)")
         );
     }
 

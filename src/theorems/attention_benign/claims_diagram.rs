@@ -739,9 +739,7 @@ pub(super) fn figures(suite: &Suite, tier: Tier) -> Result<Vec<Figure>, Error> {
             .chunks(sizes.len())
             .map(|row| {
                 row.iter()
-                    .map(|cell| {
-                        1.0 - cell.test.clean_errors() as f64 / cell.test.total().max(1) as f64
-                    })
+                    .map(|cell| cell.test.clean_errors() as f64 / cell.test.total().max(1) as f64)
                     .collect()
             })
             .collect();
@@ -792,7 +790,7 @@ pub(super) fn figures(suite: &Suite, tier: Tier) -> Result<Vec<Figure>, Error> {
                 }
             ),
             title: format!(
-                "{claim}: clean test accuracy of {name} over (n, SNR), d = {}",
+                "{claim}: clean test error of {name} over (n, SNR), d = {}",
                 base.dimension
             ),
             x_label: "training samples n".into(),
@@ -804,10 +802,10 @@ pub(super) fn figures(suite: &Suite, tier: Tier) -> Result<Vec<Figure>, Error> {
                 x_values: sizes.iter().map(|n| *n as f64).collect(),
                 y_values: snrs.clone(),
                 values,
-                range: (0.5, 1.0),
-                value_label: "clean test accuracy".into(),
+                range: (0.0, 0.5),
+                value_label: "clean test error".into(),
             }),
-            legend: Corner::UpperRight,
+            legend: Corner::LowerLeft,
         });
     }
     drawn.push(signal_attention(&base, &seeds)?);

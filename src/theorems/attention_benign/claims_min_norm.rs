@@ -21,7 +21,7 @@ use super::min_norm::{
 use super::runs::{self, TestTally, case_seeds};
 use super::setting::{Setting, Simulator};
 use super::theory::{self, Side};
-use super::{claim, with_setting};
+use super::{claim, with_one_kappa, with_setting};
 use crate::claim::rules::{self, Band, Measured, Strictness};
 use crate::claim::{ClaimInfo, ClaimKind, Part, Provenance, Rule, TierRule, Value};
 use crate::error::Error;
@@ -38,7 +38,7 @@ pub(super) static CLAIMS: [ClaimInfo; 5] = [
         "MN (exact) against an interior-point QP (Clarabel); realisability in exact rationals",
         "SVM(p) = min ‖v‖²: y_i⟨X_iᵀs_i(p), v⟩ ≥ 1  ≥  min_α SVM(α);  p̄ = Δᵀ(ΔΔᵀ)⁻¹1",
         TierRule::QuickReduced,
-        with_setting!["token_counts", "largest_radius_exponent", "patterns"],
+        with_one_kappa!["token_counts", "largest_radius_exponent", "patterns"],
     ),
     claim(
         "ATT-16",

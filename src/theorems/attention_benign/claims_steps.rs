@@ -14,7 +14,7 @@ use super::model::{self, Tokens};
 use super::runs::{self, case_seeds};
 use super::setting::{Setting, Simulator};
 use super::theory;
-use super::{claim, with_setting};
+use super::{claim, with_one_kappa, with_setting};
 use crate::claim::rules::{self, Band, Measured, Strictness};
 use crate::claim::{ClaimInfo, ClaimKind, Part, Provenance, TierRule, Value};
 use crate::error::Error;
@@ -34,7 +34,7 @@ pub(super) static CLAIMS: [ClaimInfo; 8] = [
         "CF, SIM-D, SIM-G",
         "p₁ = 0,  v₁ = (β₀/(2nT)) Σ_j y_j S_j",
         TierRule::QuickReduced,
-        with_setting!["token_counts"],
+        with_one_kappa!["token_counts"],
     ),
     claim(
         "ATT-2",
@@ -45,7 +45,7 @@ pub(super) static CLAIMS: [ClaimInfo; 8] = [
         "CF (certified g_i), SIM-D, SIM-G, certified GD",
         "p₂ = (β₁/(nT)) Σ_i g_i y_i Σ_t c_{i,t}⟨c_{i,t}, v₁⟩,  v₂ = v₁ + (β₁/(nT)) Σ_i g_i y_i S_i",
         TierRule::QuickReduced,
-        with_setting!["token_counts", "step_scales"],
+        with_one_kappa!["token_counts", "step_scales"],
     ),
     claim(
         "ATT-3",
@@ -56,7 +56,7 @@ pub(super) static CLAIMS: [ClaimInfo; 8] = [
         "SIM-D",
         "f(ΠX; p, v) = f(X; p, v) for every permutation Π of the rows",
         TierRule::QuickReduced,
-        with_setting!["token_counts"],
+        with_one_kappa!["token_counts"],
     ),
     claim(
         "ATT-4",
@@ -67,7 +67,7 @@ pub(super) static CLAIMS: [ClaimInfo; 8] = [
         "CF against SIM-D, exact",
         "⟨w, μ_c⟩ = cρ²D_c;  y_k⟨S_k, w⟩ = ε_kρ²D_c + ‖ζ_k‖² + y_k Σ_{j≠k} y_j⟨ζ_k, ζ_j⟩",
         TierRule::QuickReduced,
-        with_setting!["token_counts"],
+        with_one_kappa!["token_counts"],
     ),
     claim(
         "ATT-5",
@@ -78,7 +78,7 @@ pub(super) static CLAIMS: [ClaimInfo; 8] = [
         "CF (certified), SIM-D, SIM-G",
         "⟨p₂, μ_c⟩ = (β₁ρ²/(nT)) Σ_{ỹ_i = c} g_i y_i ⟨u_i − x̄_i, v₁⟩",
         TierRule::QuickReduced,
-        with_setting!["token_counts"],
+        with_one_kappa!["token_counts"],
     ),
     claim(
         "ATT-6",
@@ -105,7 +105,7 @@ pub(super) static CLAIMS: [ClaimInfo; 8] = [
         "SIM-G",
         "|⟨p₂, μ_c⟩ − K((T−1)/T)ρ²(ρ²D_c² − n_c d)| / |…| ∝ d^{−1/2}",
         TierRule::QuickReduced,
-        with_setting!["token_counts", "dimensions", "resamples"],
+        with_one_kappa!["token_counts", "dimensions", "resamples"],
     ),
     claim(
         "ATT-8",

@@ -223,7 +223,7 @@ static PARAMETERS: &[ParameterSpec] = &[
     ParameterSpec::optional_number(
         "signal_norm",
         Domain::POSITIVE,
-        "ρ, the norm of μ₊ and μ₋ (overrides scaled_snr)",
+        "ρ, the norm of μ₊ and μ₋ (instead of scaled_snr)",
     ),
     ParameterSpec::number(
         "first_step_scale",
@@ -373,14 +373,23 @@ static PARAMETERS: &[ParameterSpec] = &[
 macro_rules! with_setting {
     ($($extra:literal),* $(,)?) => {
         &[
-            "samples", "dimension", "dimension_ratio", "tokens", "flip_rate", "scaled_snr",
-            "signal_norm", "first_step_scale", "second_step_scale", "class_counts", "flip_mode",
+            "samples", "dimension", "dimension_ratio", "tokens", "flip_rate",
+            "first_step_scale", "second_step_scale", "class_counts", "flip_mode",
             "signal_position", "test_samples", "threshold_margin", "precision",
             $($extra),*
         ]
     };
 }
 pub(crate) use with_setting;
+
+/// The parameters of a claim that takes one κ (`scaled_snr`, or `signal_norm` instead),
+/// beside the setting's; claims that sweep κ read lists or grids instead.
+macro_rules! with_one_kappa {
+    ($($extra:literal),* $(,)?) => {
+        with_setting!["scaled_snr", "signal_norm", $($extra),*]
+    };
+}
+pub(crate) use with_one_kappa;
 
 /// The common claim shape.
 #[allow(clippy::too_many_arguments)]
@@ -499,12 +508,39 @@ impl Theorem for AttentionBenign {
             formula: formula.into(),
             value: Value::Exact(value),
         };
+        let kappa = setting.scaled_snr();
+        let kappa_enclosure = crate::exact::Interval::from_rational(&kappa, precision);
+        let gradient_regime = if kappa < row.test {
+            "harmful: test samples attend noise (κ < κ_te)"
+        } else if row
+            .flipped
+            .enclosure(precision)
+            .certainly_less_than(&kappa_enclosure)
+        {
+            "upper side: flipped samples attend the signal and are misfit (κ > κ_fl)"
+        } else {
+            "benign window: κ_te ≤ κ ≤ κ_fl"
+        };
+        let min_norm_regime = if kappa > row.min_norm {
+            "benign: clean samples select their signal (κ > κ*)"
+        } else {
+            "harmful: every sample selects noise (κ ≤ κ*)"
+        };
         Ok(vec![
-            exact(
-                "instance κ = nρ²/d",
-                "ρ on the 2⁻²⁴ grid",
-                setting.scaled_snr(),
-            ),
+            ClosedForm {
+                name: "samples n, dimension d, tokens T".into(),
+                formula: "d = dimension_ratio·n² unless given".into(),
+                value: Value::label(format!(
+                    "{}, {}, {}",
+                    setting.samples, setting.dimension, setting.tokens
+                )),
+            },
+            ClosedForm {
+                name: "signal norm ρ".into(),
+                formula: "√(κd/n), rounded to the 2⁻²⁴ grid".into(),
+                value: Value::Number(setting.signal_norm),
+            },
+            exact("instance κ = nρ²/d", "ρ on the 2⁻²⁴ grid", kappa.clone()),
             exact("first step β₀", "b₀n/d", setting.first_step_size()),
             exact("second step β₁", "b₁n/(b₀d)", setting.second_step_size()),
             ClosedForm {
@@ -532,6 +568,16 @@ impl Theorem for AttentionBenign {
                 "2(T − 1)/(1 − 2η)",
                 row.step_one.clone(),
             ),
+            ClosedForm {
+                name: "two-step GD at this κ (balanced classes, large d)".into(),
+                formula: "§6.4".into(),
+                value: Value::label(gradient_regime),
+            },
+            ClosedForm {
+                name: "min-norm at this κ (balanced classes, large d)".into(),
+                formula: "§7.3".into(),
+                value: Value::label(min_norm_regime),
+            },
             ClosedForm {
                 name: "flip count per class".into(),
                 formula: "η·n/2 (exact mode)".into(),

@@ -174,6 +174,20 @@ impl Setting {
         } else {
             setting.with_scaled_snr(&parameters.rational("scaled_snr")?)
         };
+        if !(setting.signal_norm.is_finite() && setting.signal_norm > 0.0) {
+            return Err(Error::Parameter {
+                name: if parameters.is_given("signal_norm") {
+                    "signal_norm"
+                } else {
+                    "scaled_snr"
+                }
+                .into(),
+                message: format!(
+                    "gives ρ = {} on the 2⁻²⁴ data grid; ρ must be a positive finite number at least 2⁻²⁵",
+                    setting.signal_norm
+                ),
+            });
+        }
         if tokens < 2 {
             return Err(Error::Parameter {
                 name: "tokens".into(),
@@ -205,7 +219,11 @@ impl Setting {
     /// The same setting with a given ρ (rounded to the data grid).
     pub fn with_signal_norm(mut self, signal_norm: f64) -> Setting {
         self.signal_norm = on_grid(signal_norm);
-        self.nominal_scaled_snr = self.scaled_snr();
+        self.nominal_scaled_snr = if self.signal_norm.is_finite() {
+            self.scaled_snr()
+        } else {
+            BigRational::zero()
+        };
         self
     }
 
@@ -285,10 +303,11 @@ impl Setting {
         }
         if self.flip_mode == FlipMode::Exact && self.flips_per_class().is_none() {
             return Some(format!(
-                "the exact flip mode needs an integer η·n/2; η = {}, n = {} give {}",
+                "the exact flip mode needs an integer η·n/2; η = {}, n = {} give {} flips per class: choose a flip_rate with η·n/2 whole (e.g. \"{}\") or flip_mode = \"bernoulli\"",
                 format_rational(&self.flip_rate),
                 self.samples,
-                format_rational(&(&self.flip_rate * ratio(self.samples as i64, 2)))
+                format_rational(&(&self.flip_rate * ratio(self.samples as i64, 2))),
+                format_rational(&ratio(2, self.samples as i64))
             ));
         }
         None
