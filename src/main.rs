@@ -242,6 +242,12 @@ fn list() -> String {
         text.push_str(&report::align(&rows));
         text.push('\n');
     }
+    text.push_str(
+        "provenance: [stated] asserted by the paper; [derived] derived for this project, a hypothesis \
+         the harness tests; [literature] earlier literature; [code] the authors' public code\n\
+         tier: quick runs in CI and by default; quick (reduced), full: a smaller case at the quick \
+         tier, the spec's at --tier full; full only: out of scope at the quick tier\n",
+    );
     text
 }
 

@@ -170,7 +170,7 @@ impl Band {
             upper: upper + upper.abs() * delta,
             statement: format!(
                 "{} within {} relative",
-                Value::Enclosure(enclosure.clone()),
+                compact(enclosure),
                 format_number(delta)
             ),
             center: Value::Enclosure(enclosure.clone()),
@@ -182,11 +182,7 @@ impl Band {
         Band {
             lower: enclosure.lower_f64() - delta,
             upper: enclosure.upper_f64() + delta,
-            statement: format!(
-                "{} ± {}",
-                Value::Enclosure(enclosure.clone()),
-                format_number(delta)
-            ),
+            statement: format!("{} ± {}", compact(enclosure), format_number(delta)),
             center: Value::Enclosure(enclosure.clone()),
         }
     }
@@ -196,6 +192,17 @@ impl Band {
         self.center = center;
         self.statement = statement.into();
         self
+    }
+}
+
+/// An enclosure in a band's statement: its midpoint to 10 digits when the enclosure is
+/// far narrower than that (the full ends are in the prediction's value), else its ends.
+fn compact(enclosure: &Interval) -> String {
+    let middle = enclosure.midpoint_f64();
+    if enclosure.width_f64() <= 1e-12 * middle.abs().max(f64::MIN_POSITIVE) {
+        format_number(middle)
+    } else {
+        Value::Enclosure(enclosure.clone()).to_string()
     }
 }
 
