@@ -8,6 +8,7 @@ use std::sync::Arc;
 use num_rational::BigRational;
 use rayon::prelude::*;
 
+use super::claim;
 use super::claims_steps::{broken, ols_slope};
 use super::data::{self, Dataset};
 use super::min_norm::{self, MinNormSolution};
@@ -15,7 +16,6 @@ use super::model::attends_signal;
 use super::runs::{self, Reading, TestTally, case_seeds};
 use super::setting::{Setting, Simulator};
 use super::theory;
-use super::{claim, with_setting};
 use crate::claim::rules::{self, Band, Measured};
 use crate::claim::{ClaimInfo, ClaimKind, Part, Provenance, Rule, TierRule, Value};
 use crate::error::Error;
@@ -36,7 +36,21 @@ pub(super) static CLAIMS: [ClaimInfo; 3] = [
         "SIM-G over the (n, κ) grid",
         "benign for c₁ ≤ κ = nρ²/d ≤ c₂  (SNR = Θ(1/√n))",
         TierRule::QuickReduced,
-        with_setting!["sample_sizes", "scaled_snr_grid"],
+        &[
+            "dimension",
+            "dimension_ratio",
+            "flip_rate",
+            "class_counts",
+            "flip_mode",
+            "signal_position",
+            "precision",
+            "sample_sizes",
+            "scaled_snr_grid",
+            "test_samples",
+            "tokens",
+            "first_step_scale",
+            "second_step_scale",
+        ],
     ),
     claim(
         "ATT-21",
@@ -47,11 +61,19 @@ pub(super) static CLAIMS: [ClaimInfo; 3] = [
         "MN over the (n, κ) grid",
         "benign for κ ≥ C, harmful for κ ≤ c",
         TierRule::QuickReduced,
-        with_setting![
+        &[
+            "dimension",
+            "dimension_ratio",
+            "flip_rate",
+            "class_counts",
+            "flip_mode",
+            "signal_position",
+            "precision",
             "sample_sizes",
             "scaled_snr_grid",
+            "test_samples",
             "min_norm_object",
-            "attention_radius"
+            "attention_radius",
         ],
     ),
     claim(
@@ -63,11 +85,22 @@ pub(super) static CLAIMS: [ClaimInfo; 3] = [
         "SIM-G and MN over the (n, κ) grid",
         "ρ_b² = κ_b d/n with κ_b independent of n  ⇒  d log ρ_b / d log n = −1/2",
         TierRule::QuickReduced,
-        with_setting![
+        &[
+            "dimension",
+            "dimension_ratio",
+            "flip_rate",
+            "class_counts",
+            "flip_mode",
+            "signal_position",
+            "precision",
             "sample_sizes",
             "scaled_snr_grid",
+            "test_samples",
+            "tokens",
+            "first_step_scale",
+            "second_step_scale",
             "min_norm_object",
-            "attention_radius"
+            "attention_radius",
         ],
     ),
 ];

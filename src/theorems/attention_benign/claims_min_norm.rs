@@ -21,7 +21,7 @@ use super::min_norm::{
 use super::runs::{self, TestTally, case_seeds};
 use super::setting::{Setting, Simulator};
 use super::theory::{self, Side};
-use super::{claim, with_one_kappa, with_setting};
+use super::{claim, data_model};
 use crate::claim::rules::{self, Band, Measured, Strictness};
 use crate::claim::{ClaimInfo, ClaimKind, Part, Provenance, Rule, TierRule, Value};
 use crate::error::Error;
@@ -38,7 +38,13 @@ pub(super) static CLAIMS: [ClaimInfo; 5] = [
         "MN (exact) against an interior-point QP (Clarabel); realisability in exact rationals",
         "SVM(p) = min ‖v‖²: y_i⟨X_iᵀs_i(p), v⟩ ≥ 1  ≥  min_α SVM(α);  p̄ = Δᵀ(ΔΔᵀ)⁻¹1",
         TierRule::QuickReduced,
-        with_one_kappa!["token_counts", "largest_radius_exponent", "patterns"],
+        data_model![
+            "token_counts",
+            "scaled_snr",
+            "signal_norm",
+            "largest_radius_exponent",
+            "patterns"
+        ],
     ),
     claim(
         "ATT-16",
@@ -49,7 +55,7 @@ pub(super) static CLAIMS: [ClaimInfo; 5] = [
         "MN (exact Gram solves) against Clarabel in SIM-G coordinates",
         "‖v‖²(α) = Σ_c 1[class c uses its signal]/ρ² + SVM_ξ(M)",
         TierRule::QuickReduced,
-        with_setting!["scaled_snrs"],
+        data_model!["scaled_snrs"],
     ),
     claim(
         "ATT-17",
@@ -60,7 +66,7 @@ pub(super) static CLAIMS: [ClaimInfo; 5] = [
         "MN (exact enumeration of the 9 class patterns); κ* in CF",
         "1/ρ² + n_c^fl/d < n_c/d ⇔ ρ²n_c^cl/d > 1;  κ* = 2/(1 − η) ≤ 2/(1 − 2η)² = κ_te",
         TierRule::Quick,
-        with_setting!["scaled_snrs"],
+        data_model!["scaled_snrs", "threshold_margin"],
     ),
     claim(
         "ATT-18",
@@ -71,7 +77,12 @@ pub(super) static CLAIMS: [ClaimInfo; 5] = [
         "MN plus Monte Carlo",
         "v = w⊥ ⟂ μ±  ⇒  sign f = sign⟨ξ, w⊥⟩, independent of ỹ and y",
         TierRule::Quick,
-        with_setting!["scaled_snrs", "min_norm_object", "attention_radius"],
+        data_model![
+            "scaled_snrs",
+            "test_samples",
+            "min_norm_object",
+            "attention_radius"
+        ],
     ),
     claim(
         "ATT-19",
@@ -82,7 +93,7 @@ pub(super) static CLAIMS: [ClaimInfo; 5] = [
         "MN (exact p_mm QP), certified bivariate normal, Monte Carlo",
         "err_cl = Σ_c ½ P(X > b_cρ, cY < 0),  (X, Y) = (⟨q, ξ⟩, ⟨w⊥, ξ⟩) jointly normal",
         TierRule::Quick,
-        with_setting!["scaled_snrs", "min_norm_object"],
+        data_model!["scaled_snrs", "test_samples", "min_norm_object"],
     ),
 ];
 

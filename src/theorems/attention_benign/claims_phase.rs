@@ -6,8 +6,8 @@ use num_rational::BigRational;
 use num_traits::{One, Signed, Zero};
 
 use super::claims_steps::{
-    Candidate, broken, one_sided_rate, rate, residual_part, scaled_snrs, simulators, tightest,
-    token_counts,
+    Candidate, broken, one_sided_rate, rate, residual_part, scaled_snrs, share_at_least,
+    simulators, tightest, token_counts,
 };
 use super::closed_form::{self, GridData};
 use super::data::{ClassTally, class_label};
@@ -15,7 +15,7 @@ use super::model::{self, Tokens};
 use super::runs::{self, GradientRun, SampleOutcome, TestTally, case_seeds};
 use super::setting::{Setting, Simulator};
 use super::theory::{self, Root, Side};
-use super::{claim, with_setting};
+use super::{claim, data_model};
 use crate::claim::rules::{self, Band, Measured, Strictness};
 use crate::claim::{ClaimInfo, ClaimKind, Part, Provenance, Rule, TierRule, Value};
 use crate::error::Error;
@@ -32,7 +32,15 @@ pub(super) static CLAIMS: [ClaimInfo; 6] = [
         "SIM-G (and SIM-D) against the exact rules",
         "Q_k = (T−1)r(rD_c² − n_c) + ε_k rD_c − 1;  test: rD_c² − n_c",
         TierRule::QuickReduced,
-        with_setting!["token_counts", "scaled_snrs", "simulator"],
+        data_model![
+            "token_counts",
+            "scaled_snrs",
+            "first_step_scale",
+            "second_step_scale",
+            "test_samples",
+            "threshold_margin",
+            "simulator"
+        ],
     ),
     claim(
         "ATT-10",
@@ -43,11 +51,13 @@ pub(super) static CLAIMS: [ClaimInfo; 6] = [
         "CF (exact rationals, certified surds)",
         "z_te = 1/ν²;  q_cl(z_te) = 1/ν − 1 ≥ 0;  q_fl(z_te) = −1/ν − 1 < 0",
         TierRule::Quick,
-        with_setting![
+        &[
+            "flip_rate",
+            "precision",
             "token_counts",
             "flip_rates",
             "largest_token_count",
-            "asymptotic_token_count"
+            "asymptotic_token_count",
         ],
     ),
     claim(
@@ -59,7 +69,15 @@ pub(super) static CLAIMS: [ClaimInfo; 6] = [
         "SIM-G (SIM-D at the full tier), certified GD",
         "κ_te = 2/ν² < κ < κ_fl",
         TierRule::QuickReduced,
-        with_setting!["token_counts", "scaled_snrs", "simulator"],
+        data_model![
+            "token_counts",
+            "scaled_snrs",
+            "first_step_scale",
+            "second_step_scale",
+            "test_samples",
+            "threshold_margin",
+            "simulator"
+        ],
     ),
     claim(
         "ATT-12",
@@ -70,7 +88,15 @@ pub(super) static CLAIMS: [ClaimInfo; 6] = [
         "SIM-G (SIM-D at the full tier)",
         "κ < κ_cl: err_cl → 1/2",
         TierRule::QuickReduced,
-        with_setting!["token_counts", "scaled_snrs", "simulator"],
+        data_model![
+            "token_counts",
+            "scaled_snrs",
+            "first_step_scale",
+            "second_step_scale",
+            "test_samples",
+            "threshold_margin",
+            "simulator"
+        ],
     ),
     claim(
         "ATT-13",
@@ -81,7 +107,15 @@ pub(super) static CLAIMS: [ClaimInfo; 6] = [
         "SIM-G (SIM-D at the full tier)",
         "κ > κ_fl: flipped → signal → misfit",
         TierRule::QuickReduced,
-        with_setting!["token_counts", "scaled_snrs", "simulator"],
+        data_model![
+            "token_counts",
+            "scaled_snrs",
+            "first_step_scale",
+            "second_step_scale",
+            "test_samples",
+            "threshold_margin",
+            "simulator"
+        ],
     ),
     claim(
         "ATT-14",
@@ -92,7 +126,14 @@ pub(super) static CLAIMS: [ClaimInfo; 6] = [
         "SIM-G (SIM-D at the full tier) against exact margins",
         "fit⁽¹⁾_k ⇔ y_k⟨S_k, w⟩ > 0;  flipped fit ⇔ ρ²D_c < (T−1)d;  κ₁ = 2(T−1)/(1−2η)",
         TierRule::QuickReduced,
-        with_setting!["token_counts", "scaled_snrs", "simulator"],
+        data_model![
+            "token_counts",
+            "scaled_snrs",
+            "first_step_scale",
+            "second_step_scale",
+            "threshold_margin",
+            "simulator"
+        ],
     ),
 ];
 
@@ -126,21 +167,26 @@ impl PhaseRun {
     }
 }
 
-/// Every (simulator, T, κ, seed) run of a case, with `extra` κ values per T added.
+/// Every (simulator, T, κ, seed) run of a case, with `extra` κ values per T added. The
+/// large-d rules need d ≥ dimension_ratio·n² and the reference schedule; a case that
+/// breaks either is out of scope (`assumptions` false leaves that to the caller).
 fn phase_runs(
     case: &Case,
+    assumptions: bool,
     extra: impl Fn(&Setting) -> Result<Vec<BigRational>, Error>,
 ) -> Result<Result<Vec<PhaseRun>, Part>, Error> {
     let base = Setting::from_parameters(&case.parameters)?;
     if let Some(part) = broken(&base) {
         return Ok(Err(part));
     }
-    let dimension_ratio = case.parameters.rational("dimension_ratio")?;
-    if let Some(reason) = base.large_dimension_break(&dimension_ratio) {
-        return Ok(Err(rules::out_of_scope("large dimension", reason)));
-    }
-    if let Some(reason) = base.schedule_break() {
-        return Ok(Err(rules::out_of_scope("step schedule", reason)));
+    if assumptions {
+        let dimension_ratio = case.parameters.rational("dimension_ratio")?;
+        if let Some(reason) = base.large_dimension_break(&dimension_ratio) {
+            return Ok(Err(rules::out_of_scope("large dimension", reason)));
+        }
+        if let Some(reason) = base.schedule_break() {
+            return Ok(Err(rules::out_of_scope("step schedule", reason)));
+        }
     }
     let mut list = Vec::new();
     for simulator in simulators(case)? {
@@ -236,24 +282,7 @@ impl TestFollowing {
     /// Every group judged against ≥ 0.99 with one-sided Clopper–Pearson bounds; the
     /// worst verdict (and among equals the smallest lower bound) is shown.
     fn part(&self, label: &str, confidence: f64, seeds: &[u64]) -> Part {
-        let candidates: Vec<Candidate> = self
-            .groups
-            .iter()
-            .filter(|(_, _, total)| *total > 0)
-            .map(|(name, hits, total)| {
-                let measured = one_sided_rate(*hits, *total, confidence, seeds);
-                (
-                    measured.interval.lower - 0.99,
-                    rules::lower_bound(
-                        format!("{label} (weakest: {name})"),
-                        Bounds::point(0.99),
-                        Strictness::NonStrict,
-                        &measured,
-                    ),
-                )
-            })
-            .collect();
-        tightest(candidates)
+        share_at_least(label, &self.groups, 0.99, confidence, seeds)
             .unwrap_or_else(|| rules::out_of_scope(label, "no class outside the margin"))
     }
 }
@@ -270,7 +299,7 @@ fn test_of(phase: &PhaseRun, run: &GradientRun) -> Result<std::sync::Arc<TestTal
 }
 
 fn attention_rules(case: &Case) -> Result<Vec<Part>, Error> {
-    let runs = match phase_runs(case, |setting| {
+    let runs = match phase_runs(case, true, |setting| {
         // κ_x(1 ± 0.15) for the three balanced thresholds.
         let row = theory::threshold_row(setting.tokens, &setting.flip_rate, setting.precision)?;
         let mut values = Vec::new();
@@ -597,7 +626,7 @@ fn class_on_side(
 }
 
 fn window_side(case: &Case, window: Window) -> Result<Vec<Part>, Error> {
-    let runs = match phase_runs(case, |_| Ok(Vec::new()))? {
+    let runs = match phase_runs(case, true, |_| Ok(Vec::new()))? {
         Ok(runs) => runs,
         Err(part) => return Ok(vec![part]),
     };
@@ -696,13 +725,18 @@ fn window_side(case: &Case, window: Window) -> Result<Vec<Part>, Error> {
             fit == samples_judged,
         )),
         Window::Upper => {
-            parts.push(rules::stated_count(
-                "misfit training points that are clean",
-                "none: every misfit point is flipped",
-                misfit_clean,
-                misfit_total,
-                misfit_clean == 0,
-            ));
+            let label = "misfit training points that are clean";
+            parts.push(if misfit_total == 0 {
+                rules::out_of_scope(label, "no training point is misfit")
+            } else {
+                rules::stated_count(
+                    label,
+                    "none: every misfit point is flipped",
+                    misfit_clean,
+                    misfit_total,
+                    misfit_clean == 0,
+                )
+            });
             let label = "flipped points the rules send to the signal (r > r_fl) that are misfit";
             parts.push(if sent_to_signal == 0 {
                 rules::out_of_scope(label, "no flipped sample in a class on the upper side")
@@ -882,10 +916,15 @@ fn certified_fit(runs: &[PhaseRun]) -> Result<Part, Error> {
 }
 
 fn step_one(case: &Case) -> Result<Vec<Part>, Error> {
-    let runs = match phase_runs(case, |_| Ok(Vec::new()))? {
+    // The exact-margin part holds for any d and schedule; the approximate rules need a
+    // large d, and "step two fits every label" also the reference schedule.
+    let runs = match phase_runs(case, false, |_| Ok(Vec::new()))? {
         Ok(runs) => runs,
         Err(part) => return Ok(vec![part]),
     };
+    let base = Setting::from_parameters(&case.parameters)?;
+    let small_dimension = base.large_dimension_break(&case.parameters.rational("dimension_ratio")?);
+    let off_schedule = base.schedule_break();
     let (mut agree, mut samples) = (0u64, 0u64);
     let (mut rule_judged, mut rule_following, mut rule_excluded) = (0u64, 0u64, 0u64);
     let (mut exact_runs, mut exact_total) = (0u64, 0u64);
@@ -983,7 +1022,12 @@ fn step_one(case: &Case) -> Result<Vec<Part>, Error> {
             },
             agree == samples,
         ),
-        if rule_judged == 0 {
+        if let Some(reason) = &small_dimension {
+            rules::out_of_scope(
+                "flipped points and the ρ²D_c < (T − 1)d rule",
+                reason.clone(),
+            )
+        } else if rule_judged == 0 {
             rules::out_of_scope(
                 "flipped points and the ρ²D_c < (T − 1)d rule",
                 "every flipped point lies within κ₁'s margin",
@@ -1004,16 +1048,28 @@ fn step_one(case: &Case) -> Result<Vec<Part>, Error> {
             )
         },
     ];
-    if exact_total > 0 {
+    let window_label = "T = 2 in the window: step one fits exactly the clean points (accuracy 1 − |N|/n), step two all";
+    if let Some(reason) = small_dimension.as_ref().or(off_schedule.as_ref()) {
+        if exact_total > 0 {
+            parts.push(rules::out_of_scope(window_label, reason.clone()));
+        }
+    } else if exact_total > 0 {
         parts.push(rules::stated_count(
-            "T = 2 in the window: step one fits exactly the clean points (accuracy 1 − |N|/n), step two all",
+            window_label,
             "every run",
             exact_runs,
             exact_total,
             exact_runs == exact_total,
         ));
     }
-    if interpolation_total > 0 {
+    if let Some(reason) = &small_dimension {
+        if interpolation_total > 0 {
+            parts.push(rules::out_of_scope(
+                "T = 3 below κ₁: step one already fits every label",
+                reason.clone(),
+            ));
+        }
+    } else if interpolation_total > 0 {
         parts.push(rules::stated_count(
             "T = 3 below κ₁: step one already fits every label",
             "every run",

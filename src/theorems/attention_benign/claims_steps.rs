@@ -14,7 +14,7 @@ use super::model::{self, Tokens};
 use super::runs::{self, case_seeds};
 use super::setting::{Setting, Simulator};
 use super::theory;
-use super::{claim, with_one_kappa, with_setting};
+use super::{claim, data_model};
 use crate::claim::rules::{self, Band, Measured, Strictness};
 use crate::claim::{ClaimInfo, ClaimKind, Part, Provenance, TierRule, Value};
 use crate::error::Error;
@@ -34,7 +34,12 @@ pub(super) static CLAIMS: [ClaimInfo; 8] = [
         "CF, SIM-D, SIM-G",
         "p₁ = 0,  v₁ = (β₀/(2nT)) Σ_j y_j S_j",
         TierRule::QuickReduced,
-        with_one_kappa!["token_counts"],
+        data_model![
+            "token_counts",
+            "scaled_snr",
+            "signal_norm",
+            "first_step_scale"
+        ],
     ),
     claim(
         "ATT-2",
@@ -45,7 +50,7 @@ pub(super) static CLAIMS: [ClaimInfo; 8] = [
         "CF (certified g_i), SIM-D, SIM-G, certified GD",
         "p₂ = (β₁/(nT)) Σ_i g_i y_i Σ_t c_{i,t}⟨c_{i,t}, v₁⟩,  v₂ = v₁ + (β₁/(nT)) Σ_i g_i y_i S_i",
         TierRule::QuickReduced,
-        with_one_kappa!["token_counts", "step_scales"],
+        data_model!["token_counts", "scaled_snr", "signal_norm", "step_scales"],
     ),
     claim(
         "ATT-3",
@@ -56,7 +61,13 @@ pub(super) static CLAIMS: [ClaimInfo; 8] = [
         "SIM-D",
         "f(ΠX; p, v) = f(X; p, v) for every permutation Π of the rows",
         TierRule::QuickReduced,
-        with_one_kappa!["token_counts"],
+        data_model![
+            "token_counts",
+            "scaled_snr",
+            "signal_norm",
+            "first_step_scale",
+            "second_step_scale"
+        ],
     ),
     claim(
         "ATT-4",
@@ -67,7 +78,12 @@ pub(super) static CLAIMS: [ClaimInfo; 8] = [
         "CF against SIM-D, exact",
         "⟨w, μ_c⟩ = cρ²D_c;  y_k⟨S_k, w⟩ = ε_kρ²D_c + ‖ζ_k‖² + y_k Σ_{j≠k} y_j⟨ζ_k, ζ_j⟩",
         TierRule::QuickReduced,
-        with_one_kappa!["token_counts"],
+        data_model![
+            "token_counts",
+            "scaled_snr",
+            "signal_norm",
+            "first_step_scale"
+        ],
     ),
     claim(
         "ATT-5",
@@ -78,7 +94,13 @@ pub(super) static CLAIMS: [ClaimInfo; 8] = [
         "CF (certified), SIM-D, SIM-G",
         "⟨p₂, μ_c⟩ = (β₁ρ²/(nT)) Σ_{ỹ_i = c} g_i y_i ⟨u_i − x̄_i, v₁⟩",
         TierRule::QuickReduced,
-        with_one_kappa!["token_counts"],
+        data_model![
+            "token_counts",
+            "scaled_snr",
+            "signal_norm",
+            "first_step_scale",
+            "second_step_scale"
+        ],
     ),
     claim(
         "ATT-6",
@@ -89,8 +111,12 @@ pub(super) static CLAIMS: [ClaimInfo; 8] = [
         "SIM-G (two-step GD) and MN, Monte Carlo",
         "err = η + (1 − 2η) err_cl  (the flip is independent of the prediction)",
         TierRule::Quick,
-        with_setting![
+        data_model![
+            "tokens",
             "scaled_snrs",
+            "first_step_scale",
+            "second_step_scale",
+            "test_samples",
             "predictor",
             "min_norm_object",
             "attention_radius"
@@ -105,7 +131,21 @@ pub(super) static CLAIMS: [ClaimInfo; 8] = [
         "SIM-G",
         "|⟨p₂, μ_c⟩ − K((T−1)/T)ρ²(ρ²D_c² − n_c d)| / |…| ∝ d^{−1/2}",
         TierRule::QuickReduced,
-        with_one_kappa!["token_counts", "dimensions", "resamples"],
+        &[
+            "samples",
+            "flip_rate",
+            "class_counts",
+            "flip_mode",
+            "signal_position",
+            "precision",
+            "token_counts",
+            "dimensions",
+            "scaled_snr",
+            "first_step_scale",
+            "second_step_scale",
+            "threshold_margin",
+            "resamples",
+        ],
     ),
     claim(
         "ATT-8",
@@ -116,10 +156,13 @@ pub(super) static CLAIMS: [ClaimInfo; 8] = [
         "SIM-G (SIM-D at the full tier) against certified CF",
         "ĝ_i = 1/(1 + exp((b₀/(2T²))(ε_i rD_c + T − 1)))",
         TierRule::QuickReduced,
-        with_setting![
+        data_model![
             "token_counts",
             "scaled_snrs",
             "first_step_scales",
+            "second_step_scale",
+            "test_samples",
+            "threshold_margin",
             "simulator"
         ],
     ),
@@ -419,8 +462,9 @@ fn second_step(case: &Case) -> Result<Vec<Part>, Error> {
     let mut special_equal = 0u64;
     let mut certified_total = 0u64;
     let mut certified_overlapping = 0u64;
-    let mut worst_explicit: Option<(Arc<Dataset>, Setting)> = None;
-    let mut worst_gap = -1.0;
+    // Instances past the f64 bound, per part, for the certified re-check.
+    let tolerance = 1e-10;
+    let mut past_bound: [Vec<(Arc<Dataset>, Setting)>; 3] = [Vec::new(), Vec::new(), Vec::new()];
     for (first_scale, second_scale) in step_scales(case)? {
         for instance in instances(case, &token_counts(case)?)? {
             let mut setting = instance.setting.clone();
@@ -437,9 +481,10 @@ fn second_step(case: &Case) -> Result<Vec<Part>, Error> {
             let (attention, value) = closed_second_step(&instance.explicit, &setting, precision)?;
             let attention_gap = relative_distance(&explicit_run.iterates[2].attention, &attention);
             let value_gap = relative_distance(&explicit_run.iterates[2].value, &value);
-            if attention_gap.max(value_gap) > worst_gap {
-                worst_gap = attention_gap.max(value_gap);
-                worst_explicit = Some((instance.explicit.clone(), setting.clone()));
+            for (part, gap) in [(0, attention_gap), (1, value_gap)] {
+                if exceeds(gap, tolerance) {
+                    past_bound[part].push((instance.explicit.clone(), setting.clone()));
+                }
             }
             explicit_attention.push((label.clone(), attention_gap));
             explicit_value.push((label.clone(), value_gap));
@@ -447,11 +492,12 @@ fn second_step(case: &Case) -> Result<Vec<Part>, Error> {
             let gram_run = runs::train(&instance.gram, &setting)?;
             let (gram_attention, gram_value) =
                 closed_second_step(&instance.gram, &setting, precision)?;
-            gram_deviations.push((
-                label.clone(),
-                relative_distance(&gram_run.iterates[2].attention, &gram_attention)
-                    .max(relative_distance(&gram_run.iterates[2].value, &gram_value)),
-            ));
+            let gram_gap = relative_distance(&gram_run.iterates[2].attention, &gram_attention)
+                .max(relative_distance(&gram_run.iterates[2].value, &gram_value));
+            if exceeds(gram_gap, tolerance) {
+                past_bound[2].push((instance.gram.clone(), setting.clone()));
+            }
+            gram_deviations.push((label.clone(), gram_gap));
             // The special form at T = 2.
             if setting.tokens == 2 {
                 let grid = GridData::of(&instance.explicit)?;
@@ -521,34 +567,42 @@ fn second_step(case: &Case) -> Result<Vec<Part>, Error> {
         }
     }
     let mut parts = Vec::new();
-    let recheck = || match &worst_explicit {
-        Some((dataset, setting)) => certified_run_overlaps(dataset, setting),
-        None => Ok(true),
+    // Past the bound, every instance that broke it is re-run in certified arithmetic and
+    // must enclose the closed forms.
+    let recheck = |part: usize| -> Result<bool, Error> {
+        for (dataset, setting) in &past_bound[part] {
+            if !certified_run_overlaps(dataset, setting)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     };
-    let (label, gap) = worst(&explicit_attention);
-    parts.push(rules::float_identity(
-        format!("SIM-D p₂ vs certified §5, norm-wise relative (worst: {label})"),
-        0.0,
-        gap,
-        1e-10,
-        recheck,
-    ));
-    let (label, gap) = worst(&explicit_value);
-    parts.push(rules::float_identity(
-        format!("SIM-D v₂ vs certified §5, norm-wise relative (worst: {label})"),
-        0.0,
-        gap,
-        1e-10,
-        recheck,
-    ));
-    let (label, gap) = worst(&gram_deviations);
-    parts.push(rules::float_identity(
-        format!("SIM-G p₂, v₂ vs certified §5 on its own data (worst: {label})"),
-        0.0,
-        gap,
-        1e-10,
-        || Ok(certified_overlapping == certified_total),
-    ));
+    for (part, what, deviations) in [
+        (
+            0,
+            "SIM-D p₂ vs certified §5, norm-wise relative",
+            &explicit_attention,
+        ),
+        (
+            1,
+            "SIM-D v₂ vs certified §5, norm-wise relative",
+            &explicit_value,
+        ),
+        (
+            2,
+            "SIM-G p₂, v₂ vs certified §5 on its own data",
+            &gram_deviations,
+        ),
+    ] {
+        let (label, gap) = worst(deviations);
+        parts.push(rules::float_identity(
+            format!("{what} (worst: {label})"),
+            0.0,
+            gap,
+            tolerance,
+            || recheck(part),
+        ));
+    }
     if special_checked > 0 {
         parts.push(rules::stated_count(
             "T = 2: special form (β₁/(4n))Σ g_i y_i⟨u_i − ξ_i, v₁⟩(u_i − ξ_i) = general form",
@@ -713,9 +767,8 @@ fn signal_logit(case: &Case) -> Result<Vec<Part>, Error> {
     let mut explicit = Vec::new();
     let mut gram = Vec::new();
     let (mut consistent, mut total) = (0u64, 0u64);
-    // The worst instance per simulator (index 0: SIM-D, 1: SIM-G), for the re-check.
-    let mut worst_instances: [Option<(Arc<Dataset>, Setting)>; 2] = [None, None];
-    let mut worst_gaps = [-1.0_f64; 2];
+    // Instances past the f64 bound per simulator (0: SIM-D, 1: SIM-G), for the re-check.
+    let mut past_bound: [Vec<(Arc<Dataset>, Setting)>; 2] = [Vec::new(), Vec::new()];
     for instance in instances(case, &token_counts(case)?)? {
         for (dataset, deviations) in [
             (&instance.explicit, &mut explicit),
@@ -748,9 +801,8 @@ fn signal_logit(case: &Case) -> Result<Vec<Part>, Error> {
                 }
             }
             let index = usize::from(dataset.simulator == Simulator::Gram);
-            if deviation > worst_gaps[index] {
-                worst_gaps[index] = deviation;
-                worst_instances[index] = Some((dataset.clone(), instance.setting.clone()));
+            if exceeds(deviation, 1e-10) {
+                past_bound[index].push((dataset.clone(), instance.setting.clone()));
             }
             deviations.push((instance.label.clone(), deviation));
         }
@@ -761,11 +813,15 @@ fn signal_logit(case: &Case) -> Result<Vec<Part>, Error> {
         .enumerate()
     {
         let (label, gap) = worst(deviations);
-        // Past the bound: a certified run of both steps on the worst instance must give
-        // ρ·p₂[c] overlapping the certified class sum.
-        let recheck = || match &worst_instances[index] {
-            Some((dataset, setting)) => certified_logits_overlap(dataset, setting),
-            None => Ok(true),
+        // Past the bound: a certified run of both steps on every instance that broke it
+        // must give ρ·p₂[c] overlapping the certified class sum.
+        let recheck = || -> Result<bool, Error> {
+            for (dataset, setting) in &past_bound[index] {
+                if !certified_logits_overlap(dataset, setting)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
         };
         parts.push(rules::float_identity(
             format!("{simulator} ⟨p₂, μ_c⟩ vs the certified class sum, relative (worst: {label})"),
@@ -830,10 +886,55 @@ pub(super) fn tightest(candidates: Vec<Candidate>) -> Option<Part> {
         crate::claim::Verdict::Holds => 1,
         _ => 0,
     };
+    let total = candidates.len();
+    let failing = candidates
+        .iter()
+        .filter(|(_, part)| part.verdict != crate::claim::Verdict::Holds)
+        .count();
     candidates
         .into_iter()
         .max_by(|a, b| rank(&a.1).cmp(&rank(&b.1)).then(b.0.total_cmp(&a.0)))
-        .map(|(_, part)| part)
+        .map(|(_, mut part)| {
+            if total > 1 {
+                part.reason = if failing > 0 {
+                    format!("{}; {failing} of {total} groups do not hold", part.reason)
+                } else {
+                    format!("{}; all {total} groups hold", part.reason)
+                };
+            }
+            part
+        })
+}
+
+/// "At least `bound` of each group's units", each group a (name, hits, total): every
+/// group judged with one-sided Clopper–Pearson bounds at 1 − (1 − confidence)/K for K
+/// groups (so the claim's confidence covers the family), the tightest group shown.
+pub(super) fn share_at_least(
+    label: &str,
+    groups: &[(String, u64, u64)],
+    bound: f64,
+    confidence: f64,
+    seeds: &[u64],
+) -> Option<Part> {
+    let judged: Vec<&(String, u64, u64)> =
+        groups.iter().filter(|(_, _, total)| *total > 0).collect();
+    let level = 1.0 - (1.0 - confidence) / judged.len().max(1) as f64;
+    let candidates = judged
+        .into_iter()
+        .map(|(name, hits, total)| {
+            let measured = one_sided_rate(*hits, *total, level, seeds);
+            (
+                measured.interval.lower - bound,
+                rules::lower_bound(
+                    format!("{label} (weakest: {name})"),
+                    Bounds::point(bound),
+                    Strictness::NonStrict,
+                    &measured,
+                ),
+            )
+        })
+        .collect();
+    tightest(candidates)
 }
 
 fn error_identity(case: &Case) -> Result<Vec<Part>, Error> {
@@ -973,6 +1074,34 @@ fn convergence_rate(case: &Case) -> Result<Vec<Part>, Error> {
             }
         }
         let log_dimensions: Vec<f64> = dimensions.iter().map(|d| (*d as f64).ln()).collect();
+        // A seed enters the fit when it has a judged class at every d.
+        let complete: Vec<usize> = (0..seeds.len())
+            .filter(|&s| errors[s].iter().all(|value| value.is_finite()))
+            .collect();
+        let label = format!(
+            "T = {tokens}: slope of log mean relative error on log d, d = {} … {}",
+            dimensions.first().copied().unwrap_or(0),
+            dimensions.last().copied().unwrap_or(0)
+        );
+        if skipped > 0 {
+            parts.push(rules::out_of_scope(
+                format!(
+                    "T = {tokens}: {skipped} of {} classes",
+                    2 * seeds.len() * dimensions.len()
+                ),
+                format!(
+                    "within the margin ({}) of the test threshold, |rD_c²/n_c − 1| < margin",
+                    format_rational(&base.threshold_margin)
+                ),
+            ));
+        }
+        if complete.len() < 2 {
+            parts.push(rules::out_of_scope(
+                label,
+                "fewer than two seeds have a class outside the margin at every d",
+            ));
+            continue;
+        }
         let slope_of = |chosen: &[usize]| -> f64 {
             let means: Vec<f64> = (0..dimensions.len())
                 .map(|d| {
@@ -986,9 +1115,8 @@ fn convergence_rate(case: &Case) -> Result<Vec<Part>, Error> {
                 .collect();
             ols_slope(&log_dimensions, &means)
         };
-        let all: Vec<usize> = (0..seeds.len()).collect();
-        let slope = slope_of(&all);
-        let indices: Vec<f64> = all.iter().map(|&s| s as f64).collect();
+        let slope = slope_of(&complete);
+        let indices: Vec<f64> = complete.iter().map(|&s| s as f64).collect();
         let interval = bootstrap_interval(
             &indices,
             |resample| {
@@ -999,27 +1127,14 @@ fn convergence_rate(case: &Case) -> Result<Vec<Part>, Error> {
             case.confidence,
             tokens as u64,
         );
+        let used: Vec<u64> = complete.iter().map(|&s| seeds[s]).collect();
         parts.push(rules::equivalence(
-            format!(
-                "T = {tokens}: slope of log mean relative error on log d, d = {} … {}",
-                dimensions.first().copied().unwrap_or(0),
-                dimensions.last().copied().unwrap_or(0)
-            ),
+            label,
             &Band::range(-0.6, -0.4).described(Value::Number(-0.5), "−1/2, in [−0.6, −0.4]"),
             &Measured::new(slope, interval)
-                .with_sample_size(seeds.len() as u64)
-                .with_seeds(&seeds),
+                .with_sample_size(used.len() as u64)
+                .with_seeds(&used),
         ));
-        if skipped > 0 {
-            parts.push(rules::report(
-                format!("T = {tokens}: classes skipped within 10 % of r_te"),
-                Value::Count {
-                    hits: skipped,
-                    total: (2 * seeds.len() * dimensions.len()) as u64,
-                },
-                "|rD_c²/n_c − 1| < margin",
-            ));
-        }
     }
     Ok(parts)
 }
@@ -1052,7 +1167,7 @@ fn sign_rule(case: &Case) -> Result<Vec<Part>, Error> {
     let mut agreeing = 0u64;
     let mut skipped = 0u64;
     let mut disagreements = Vec::new();
-    let mut attention_parts: Vec<Candidate> = Vec::new();
+    let mut attention_groups: Vec<(String, u64, u64)> = Vec::new();
     for &simulator in &simulators {
         for tokens in token_counts(case)? {
             for kappa in scaled_snrs(case)? {
@@ -1078,7 +1193,7 @@ fn sign_rule(case: &Case) -> Result<Vec<Part>, Error> {
                             let (sum, magnitude) = theory::step_one_weighted_signal(
                                 &first_scale,
                                 tokens,
-                                &setting.ratio(),
+                                &setting.judging_ratio(),
                                 &tallies[class],
                                 precision,
                             )?;
@@ -1112,26 +1227,11 @@ fn sign_rule(case: &Case) -> Result<Vec<Part>, Error> {
                         }
                     }
                     for class in 0..2 {
-                        if class_totals[class] > 0 {
-                            let measured = one_sided_rate(
-                                noise_attending[class],
-                                class_totals[class],
-                                case.confidence,
-                                &seeds,
-                            );
-                            attention_parts.push((
-                                measured.interval.lower - 0.99,
-                                rules::lower_bound(
-                                    format!(
-                                        "share of test samples attending noise where the sign is negative (weakest: {group}, class {})",
-                                        if class == 0 { "+" } else { "−" }
-                                    ),
-                                    Bounds::point(0.99),
-                                    Strictness::NonStrict,
-                                    &measured,
-                                ),
-                            ));
-                        }
+                        attention_groups.push((
+                            format!("{group}, class {}", if class == 0 { "+" } else { "−" }),
+                            noise_attending[class],
+                            class_totals[class],
+                        ));
                     }
                 }
             }
@@ -1162,12 +1262,21 @@ fn sign_rule(case: &Case) -> Result<Vec<Part>, Error> {
             format!("{} in all", disagreements.len()),
         ));
     }
-    parts.push(tightest(attention_parts).unwrap_or_else(|| {
-        rules::out_of_scope(
-            "test attention where the sign is negative",
-            "no judged class has a negative predicted sign",
+    parts.push(
+        share_at_least(
+            "share of test samples attending noise where the sign is negative",
+            &attention_groups,
+            0.99,
+            case.confidence,
+            &seeds,
         )
-    }));
+        .unwrap_or_else(|| {
+            rules::out_of_scope(
+                "test attention where the sign is negative",
+                "no judged class has a negative predicted sign",
+            )
+        }),
+    );
     if skipped > 0 {
         parts.push(rules::out_of_scope(
             format!("{skipped} of {} classes", skipped + units),

@@ -90,8 +90,9 @@
 //!   feasible point of the max-margin problem, not its proven maximiser; it has no ‖v‖
 //!   radius, since scaling v does not change a prediction.
 //! - At d = 25n² the benign min-norm error is below 1e-10, so ATT-19(a) cannot tell a
-//!   wrong formula from a right one there; the suite adds a case at d = 400 (n = 40),
-//!   where it is about 0.006 and resolved, with the large-d part (c) out of scope.
+//!   wrong formula from a right one there; the suite adds a case at d = 200 (n = 40),
+//!   where it is about 0.03, so that a formula off by a factor 2 would fail, with the
+//!   large-d part (c) out of scope.
 //! - The attention-rule claims (ATT-9, ATT-11 … ATT-14) assume the reference schedule
 //!   b₀ ≤ 1e-3, b₁ ≥ 1e4 of spec §6; another schedule is out of scope there (ATT-8 is
 //!   the claim about large b₀).
@@ -370,26 +371,20 @@ static PARAMETERS: &[ParameterSpec] = &[
     ),
 ];
 
-macro_rules! with_setting {
+/// The data-model parameters every sampled claim reads, then the claim's own: a claim
+/// lists exactly what it reads, so that a value it would ignore (a single `tokens`
+/// beside `token_counts`, a step scale beside `step_scales`) is refused by the suite
+/// file's validation instead.
+macro_rules! data_model {
     ($($extra:literal),* $(,)?) => {
         &[
-            "samples", "dimension", "dimension_ratio", "tokens", "flip_rate",
-            "first_step_scale", "second_step_scale", "class_counts", "flip_mode",
-            "signal_position", "test_samples", "threshold_margin", "precision",
+            "samples", "dimension", "dimension_ratio", "flip_rate", "class_counts",
+            "flip_mode", "signal_position", "precision",
             $($extra),*
         ]
     };
 }
-pub(crate) use with_setting;
-
-/// The parameters of a claim that takes one κ (`scaled_snr`, or `signal_norm` instead),
-/// beside the setting's; claims that sweep κ read lists or grids instead.
-macro_rules! with_one_kappa {
-    ($($extra:literal),* $(,)?) => {
-        with_setting!["scaled_snr", "signal_norm", $($extra),*]
-    };
-}
-pub(crate) use with_one_kappa;
+pub(crate) use data_model;
 
 /// The common claim shape.
 #[allow(clippy::too_many_arguments)]
@@ -445,7 +440,38 @@ impl Theorem for AttentionBenign {
 
     fn validate(&self, claim: &ClaimInfo, case: &Case) -> Result<(), String> {
         let parameters = &case.parameters;
-        setting::Setting::from_parameters(parameters).map_err(|error| error.to_string())?;
+        let setting =
+            setting::Setting::from_parameters(parameters).map_err(|error| error.to_string())?;
+        // Every (n, d, T) the claim will draw needs n(T − 1) + 2 ≤ d, or its noise tokens
+        // cannot be independent.
+        let reads = |name: &str| claim.parameters.contains(&name);
+        let counts = |name: &str, single: usize| -> Result<Vec<usize>, String> {
+            if reads(name) {
+                Ok(parameters
+                    .numbers(name)
+                    .map_err(|e| e.to_string())?
+                    .into_iter()
+                    .map(|value| value as usize)
+                    .collect())
+            } else {
+                Ok(vec![single])
+            }
+        };
+        let tokens = counts("token_counts", setting.tokens)?;
+        let dimensions = counts("dimensions", setting.dimension)?;
+        let sizes = counts("sample_sizes", setting.samples)?;
+        for &samples in &sizes {
+            for &dimension in &dimensions {
+                for &token_count in &tokens {
+                    if samples * (token_count - 1) + 2 > dimension {
+                        return Err(format!(
+                            "n = {samples}, T = {token_count} need d ≥ n(T − 1) + 2 = {} for independent noise tokens, but d = {dimension}",
+                            samples * (token_count - 1) + 2
+                        ));
+                    }
+                }
+            }
+        }
         if claim.parameters.contains(&"step_scales") {
             let rows = parameters
                 .matrix("step_scales")
