@@ -23,5 +23,6 @@ pub use scalar::Scalar;
 pub use special::{bivariate_normal_above_below, normal_cdf, normal_density, normal_tail, owen_t};
 pub use stats::{
     Bounds, bootstrap_interval, clopper_pearson, clopper_pearson_lower, clopper_pearson_upper,
-    kendall_tau_b, mean, mean_interval, normal_quantile, quantile, spearman,
+    extreme_least_squares_slopes, kendall_tau_b, least_squares_slope, mean, mean_interval,
+    normal_quantile, quantile, spearman,
 };

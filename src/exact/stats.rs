@@ -228,6 +228,39 @@ pub fn bootstrap_interval(
     )
 }
 
+/// The ordinary least-squares slope of y on x through the points (x, y).
+pub fn least_squares_slope(points: &[(f64, f64)]) -> f64 {
+    let count = points.len() as f64;
+    let mean_x = points.iter().map(|p| p.0).sum::<f64>() / count;
+    let mean_y = points.iter().map(|p| p.1).sum::<f64>() / count;
+    let covariance: f64 = points.iter().map(|p| (p.0 - mean_x) * (p.1 - mean_y)).sum();
+    let variance: f64 = points.iter().map(|p| (p.0 - mean_x).powi(2)).sum();
+    covariance / variance
+}
+
+/// The smallest and largest least-squares slope of y on x over every choice of y_i in
+/// `ranges[i]` = [low, high]: the slope is linear in y, so each extreme takes every y_i
+/// at one end.
+///
+/// ```
+/// use thmcheck::exact::extreme_least_squares_slopes;
+/// let slopes = extreme_least_squares_slopes(&[0.0, 1.0, 2.0], &[(0.0, 0.1), (1.0, 1.1), (2.0, 2.1)]);
+/// assert!((slopes.lower - 0.95).abs() < 1e-12 && (slopes.upper - 1.05).abs() < 1e-12);
+/// ```
+pub fn extreme_least_squares_slopes(x: &[f64], ranges: &[(f64, f64)]) -> Bounds {
+    let mean_x = x.iter().sum::<f64>() / x.len() as f64;
+    let variance: f64 = x.iter().map(|a| (a - mean_x).powi(2)).sum();
+    let weights: Vec<f64> = x.iter().map(|a| (a - mean_x) / variance).collect();
+    let pick = |upper: bool| -> f64 {
+        weights
+            .iter()
+            .zip(ranges)
+            .map(|(w, (low, high))| w * if (*w > 0.0) == upper { *high } else { *low })
+            .sum()
+    };
+    Bounds::new(pick(false), pick(true))
+}
+
 /// Ranks starting at 1, ties sharing their average rank.
 fn average_ranks(values: &[f64]) -> Vec<f64> {
     let mut order: Vec<usize> = (0..values.len()).collect();

@@ -9,7 +9,7 @@ use num_rational::BigRational;
 use rayon::prelude::*;
 
 use super::claim;
-use super::claims_steps::{broken, ols_slope};
+use super::claims_steps::broken;
 use super::data::{self, Dataset};
 use super::min_norm::{self, MinNormSolution};
 use super::model::attends_signal;
@@ -638,15 +638,14 @@ fn boundary_slope(case: &Case) -> Result<Vec<Part>, Error> {
             ));
             continue;
         }
-        let mid: Vec<f64> = brackets.iter().map(|(a, b, ..)| 0.5 * (a + b)).collect();
-        let slope = ols_slope(&log_sizes, &mid);
-        let (lowest, highest) = extreme_slopes(
-            &log_sizes,
-            &brackets
-                .iter()
-                .map(|(a, b, ..)| (*a, *b))
-                .collect::<Vec<_>>(),
-        );
+        let middles: Vec<(f64, f64)> = log_sizes
+            .iter()
+            .zip(&brackets)
+            .map(|(x, (a, b, ..))| (*x, 0.5 * (a + b)))
+            .collect();
+        let slope = crate::exact::least_squares_slope(&middles);
+        let ranges: Vec<(f64, f64)> = brackets.iter().map(|(a, b, ..)| (*a, *b)).collect();
+        let slopes = crate::exact::extreme_least_squares_slopes(&log_sizes, &ranges);
         parts.push(rules::equivalence(
             format!(
                 "{name}: slope of log ρ_b on log n (κ_b brackets {})",
@@ -657,27 +656,10 @@ fn boundary_slope(case: &Case) -> Result<Vec<Part>, Error> {
                     .join(", ")
             ),
             &Band::absolute(-0.5, 0.15),
-            &Measured::new(slope, Bounds::new(lowest, highest))
-                .with_sample_size(sizes.len() as u64),
+            &Measured::new(slope, slopes).with_sample_size(sizes.len() as u64),
         ));
     }
     Ok(parts)
-}
-
-/// The smallest and largest OLS slope of y on x over y_i ∈ [low_i, high_i]: the slope is
-/// linear in y, so its extremes take each y_i at an end.
-fn extreme_slopes(x: &[f64], ranges: &[(f64, f64)]) -> (f64, f64) {
-    let mean_x = x.iter().sum::<f64>() / x.len() as f64;
-    let spread: f64 = x.iter().map(|a| (a - mean_x).powi(2)).sum();
-    let weights: Vec<f64> = x.iter().map(|a| (a - mean_x) / spread).collect();
-    let pick = |upper: bool| -> f64 {
-        weights
-            .iter()
-            .zip(ranges)
-            .map(|(w, (low, high))| w * if (*w > 0.0) == upper { *high } else { *low })
-            .sum()
-    };
-    (pick(false), pick(true))
 }
 
 fn short(value: f64) -> String {
@@ -961,16 +943,6 @@ mod tests {
         assert_eq!(found, vec![(2, 2, 1.5, 2.5)]);
         let tight = [1.0, 1.2, 1.4];
         assert!(windows(&tight, &[No, Yes, No], |s| s == Yes, 0.5, 2.8).is_empty());
-    }
-
-    #[test]
-    fn extreme_slopes_bracket_the_midpoint_slope() {
-        let x = [0.0, 1.0, 2.0];
-        let (low, high) = extreme_slopes(&x, &[(0.0, 0.1), (1.0, 1.1), (2.0, 2.1)]);
-        assert!(
-            (low - 0.95).abs() < 1e-12 && (high - 1.05).abs() < 1e-12,
-            "{low} {high}"
-        );
     }
 
     #[test]

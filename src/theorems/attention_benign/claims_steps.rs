@@ -1113,7 +1113,8 @@ fn convergence_rate(case: &Case) -> Result<Vec<Part>, Error> {
                     mean(&values).ln()
                 })
                 .collect();
-            ols_slope(&log_dimensions, &means)
+            let points: Vec<(f64, f64)> = log_dimensions.iter().copied().zip(means).collect();
+            crate::exact::least_squares_slope(&points)
         };
         let slope = slope_of(&complete);
         let indices: Vec<f64> = complete.iter().map(|&s| s as f64).collect();
@@ -1137,18 +1138,6 @@ fn convergence_rate(case: &Case) -> Result<Vec<Part>, Error> {
         ));
     }
     Ok(parts)
-}
-
-/// The ordinary least-squares slope of y on x.
-pub(super) fn ols_slope(x: &[f64], y: &[f64]) -> f64 {
-    let (mean_x, mean_y) = (mean(x), mean(y));
-    let covariance: f64 = x
-        .iter()
-        .zip(y)
-        .map(|(a, b)| (a - mean_x) * (b - mean_y))
-        .sum();
-    let variance: f64 = x.iter().map(|a| (a - mean_x).powi(2)).sum();
-    covariance / variance
 }
 
 fn sign_rule(case: &Case) -> Result<Vec<Part>, Error> {

@@ -16,7 +16,7 @@ use super::{claim, with_setting};
 use crate::claim::rules::{self, Band, Measured, Strictness};
 use crate::claim::{ClaimInfo, ClaimKind, Part, Provenance, TierRule, Value};
 use crate::error::Error;
-use crate::exact::{Bounds, normal_quantile, rational_from_decimal_f64};
+use crate::exact::{Bounds, least_squares_slope, normal_quantile, rational_from_decimal_f64};
 use crate::suite::Case;
 
 pub(super) static CLAIMS: [ClaimInfo; 8] = [
@@ -542,16 +542,6 @@ fn drift_order(case: &Case) -> Result<Vec<Part>, Error> {
             "same data and initialization",
         ),
     ])
-}
-
-/// The ordinary least-squares slope of y on x.
-pub(super) fn least_squares_slope(points: &[(f64, f64)]) -> f64 {
-    let count = points.len() as f64;
-    let mean_x = points.iter().map(|p| p.0).sum::<f64>() / count;
-    let mean_y = points.iter().map(|p| p.1).sum::<f64>() / count;
-    let covariance: f64 = points.iter().map(|p| (p.0 - mean_x) * (p.1 - mean_y)).sum();
-    let variance: f64 = points.iter().map(|p| (p.0 - mean_x).powi(2)).sum();
-    covariance / variance
 }
 
 /// The largest relative difference between the explicit and the coefficient-space run:

@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use super::claims_identities::least_squares_slope;
 use super::engine::Run;
 use super::runs::{self, RunSpec, guard_violation};
 use super::setting::{OutputLayer, Setting};
@@ -13,6 +12,7 @@ use super::{claim, with_setting};
 use crate::claim::rules::{self, Band, Measured, Strictness};
 use crate::claim::{ClaimInfo, ClaimKind, Part, Provenance, Rule, TierRule, Value};
 use crate::error::Error;
+use crate::exact::least_squares_slope;
 use crate::exact::{Bounds, clopper_pearson_lower, clopper_pearson_upper, quantile};
 use crate::suite::Case;
 
@@ -544,22 +544,13 @@ fn boundary(case: &Case) -> Result<Vec<Part>, Error> {
 /// The OLS slope through the centers, and the extreme OLS slopes over every choice of
 /// y inside each point's interval: points are (x, y_low, y_high, y_center).
 pub(super) fn extreme_slopes(points: &[(f64, f64, f64, f64)]) -> (f64, Bounds) {
-    let count = points.len() as f64;
-    let mean_x = points.iter().map(|p| p.0).sum::<f64>() / count;
-    let variance: f64 = points.iter().map(|p| (p.0 - mean_x).powi(2)).sum();
-    let weights: Vec<f64> = points.iter().map(|p| (p.0 - mean_x) / variance).collect();
-    let center: f64 = weights.iter().zip(points).map(|(w, p)| w * p.3).sum();
-    let highest: f64 = weights
-        .iter()
-        .zip(points)
-        .map(|(w, p)| if *w > 0.0 { w * p.2 } else { w * p.1 })
-        .sum();
-    let lowest: f64 = weights
-        .iter()
-        .zip(points)
-        .map(|(w, p)| if *w > 0.0 { w * p.1 } else { w * p.2 })
-        .sum();
-    (center, Bounds::new(lowest, highest))
+    let centers: Vec<(f64, f64)> = points.iter().map(|p| (p.0, p.3)).collect();
+    let x: Vec<f64> = points.iter().map(|p| p.0).collect();
+    let ranges: Vec<(f64, f64)> = points.iter().map(|p| (p.1, p.2)).collect();
+    (
+        least_squares_slope(&centers),
+        crate::exact::extreme_least_squares_slopes(&x, &ranges),
+    )
 }
 
 /// The first run of t with a ≤ |v_t| ≤ b for one neuron, as (t, ln|v_t|).
